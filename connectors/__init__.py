@@ -1,0 +1,1 @@
+"""Connectors extract raw records from the national systems; they never translate them."""

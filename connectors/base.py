@@ -1,0 +1,201 @@
+"""The connector contract and the shared HTTP machinery every connector uses.
+
+A connector reads one source, partition by partition, and yields ``Batch``es of raw records
+(source field names, as received) each with the checkpoint that becomes true once the batch
+is stored. The pipeline commits batch and checkpoint in one transaction.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Protocol
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = ("ok", "http_4xx", "http_5xx", "timeout", "reset", "soap_fault", "parse_error")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    stream: str
+    partition: str
+    value: str
+
+
+@dataclass
+class Batch:
+    stream: str
+    partition: str
+    records: list[dict]
+    checkpoint: Checkpoint | None = None
+
+
+class SourceConnector(Protocol):
+    source: str
+
+    def partitions(self) -> list[str]: ...
+
+    def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]: ...
+
+
+@dataclass(frozen=True)
+class CallObservation:
+    system: str
+    endpoint: str
+    outcome: str
+    http_status: int | None
+    latency_ms: float | None
+    bytes: int
+    observed_at: datetime
+
+
+@dataclass
+class HealthRecorder:
+    """Collects one observation per HTTP attempt; the pipeline drains them into the warehouse."""
+
+    observations: list[CallObservation] = field(default_factory=list)
+
+    def record(self, system: str, endpoint: str, outcome: str, http_status: int | None = None,
+               latency_ms: float | None = None, size: int = 0) -> None:
+        self.observations.append(CallObservation(
+            system, endpoint, outcome, http_status, latency_ms, size, datetime.now(timezone.utc)))
+
+    def drain(self) -> list[CallObservation]:
+        taken, self.observations = self.observations, []
+        return taken
+
+
+def outcome_of_status(status: int) -> str:
+    if status >= 500:
+        return "http_5xx"
+    if status >= 400:
+        return "http_4xx"
+    return "ok"
+
+
+def outcome_of_error(error: BaseException | None) -> str:
+    text = type(error).__name__ + " " + str(error)
+    if "Timeout" in text or "timed out" in text:
+        return "timeout"
+    return "reset"
+
+
+class ObservedRetry(Retry):
+    """urllib3 Retry that reports each attempt it retries, so health sees every failed call.
+
+    The final attempt is reported by the client itself (success, returned error status, or
+    exception), which keeps one observation per attempt and none twice.
+    """
+
+    def __init__(self, *args, on_retry: Callable[[str, int | None], None] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_retry = on_retry
+
+    def new(self, **kwargs):
+        retry = super().new(**kwargs)
+        retry.on_retry = self.on_retry
+        return retry
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.on_retry is not None:
+            if response is not None and response.status:
+                self.on_retry(outcome_of_status(response.status), response.status)
+            else:
+                self.on_retry(outcome_of_error(error), None)
+        return retry
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0  # the portal's clients use 60 s
+    retries: int = 5
+    backoff_factor: float = 0.5
+    backoff_max: float = 30.0
+    backoff_jitter: float = 0.5
+    pool_size: int = 8
+    verify: bool | str = True  # TLS verification on; a path selects a CA bundle
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> "HttpPolicy":
+        known = {k: options[k] for k in cls.__dataclass_fields__ if k in options}
+        return cls(**known)
+
+
+class HttpClient:
+    """A pooled keep-alive session with bounded, jittered retries honouring Retry-After."""
+
+    def __init__(self, system: str, base_url: str, policy: HttpPolicy | None = None,
+                 recorder: HealthRecorder | None = None, headers: dict[str, str] | None = None):
+        self.system = system
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy or HttpPolicy()
+        self.recorder = recorder or HealthRecorder()
+        self._endpoint = ""
+        self.session = requests.Session()
+        self.session.headers.update(headers or {})
+        self.session.verify = self.policy.verify
+        retry = ObservedRetry(
+            total=self.policy.retries,
+            backoff_factor=self.policy.backoff_factor,
+            backoff_max=self.policy.backoff_max,
+            backoff_jitter=self.policy.backoff_jitter,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET", "POST"}),  # the pull operations are reads
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            on_retry=lambda outcome, status: self.recorder.record(self.system, self._endpoint, outcome, status),
+        )
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=self.policy.pool_size,
+                              pool_maxsize=self.policy.pool_size)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def post_json(self, path: str, payload: dict, endpoint: str | None = None) -> Any:
+        """POST JSON, return the decoded reply; raise ``SourceError`` on transport or HTTP failure."""
+        self._endpoint = endpoint or path
+        started = time.perf_counter()
+        try:
+            response = self.session.post(
+                f"{self.base_url}{path}", json=payload,
+                timeout=(self.policy.connect_timeout, self.policy.read_timeout))
+        except requests.RequestException as exc:
+            outcome = outcome_of_error(exc)
+            self.recorder.record(self.system, self._endpoint, outcome, None, _ms(started))
+            raise SourceError(self.system, self._endpoint, outcome, type(exc).__name__) from None
+        latency = _ms(started)
+        size = len(response.content)
+        outcome = outcome_of_status(response.status_code)
+        if outcome != "ok":
+            self.recorder.record(self.system, self._endpoint, outcome, response.status_code, latency, size)
+            raise SourceError(self.system, self._endpoint, outcome, f"HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, ValueError):
+            self.recorder.record(self.system, self._endpoint, "parse_error", response.status_code, latency, size)
+            raise SourceError(self.system, self._endpoint, "parse_error", "reply is not valid JSON") from None
+        self.recorder.record(self.system, self._endpoint, "ok", response.status_code, latency, size)
+        return body
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class SourceError(RuntimeError):
+    """A call to a source failed after its retries; carries no payload, credentials or personal data."""
+
+    def __init__(self, system: str, endpoint: str, outcome: str, detail: str):
+        super().__init__(f"{system} {endpoint}: {outcome} ({detail})")
+        self.system, self.endpoint, self.outcome = system, endpoint, outcome
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

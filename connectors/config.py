@@ -1,0 +1,119 @@
+"""Where a system's URL, credentials and options come from: one code path.
+
+Inside an Airflow task the Airflow Connection ``<system>_default`` wins; elsewhere
+LIENTHONG_<SYSTEM>_URL / _USERNAME / _PASSWORD / _OPTIONS (JSON) or the config file,
+and last the endpoints file written by ``lienthong sandbox up``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.settings import Settings, lookup
+
+
+class Secret:
+    """A credential that never shows itself in logs, reprs or exception messages."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | None):
+        self._value = value
+
+    def reveal(self) -> str | None:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret(None)"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    name: str
+    base_url: str
+    username: str | None = None
+    password: Secret = field(default_factory=lambda: Secret(None))
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class SystemNotConfigured(RuntimeError):
+    pass
+
+
+def _in_airflow_task() -> bool:
+    return bool(os.environ.get("AIRFLOW_CTX_DAG_ID"))
+
+
+def _from_airflow(system: str) -> SystemConfig | None:
+    from airflow.sdk import BaseHook  # imported lazily: the CLI runs without Airflow
+
+    try:
+        conn = BaseHook.get_connection(f"{system}_default")
+    except Exception:  # an undefined connection: fall back to the other sources
+        return None
+    scheme = conn.conn_type if conn.conn_type in ("http", "https") else "http"
+    port = f":{conn.port}" if conn.port else ""
+    path = f"/{conn.schema.lstrip('/')}" if conn.schema else ""
+    return SystemConfig(
+        name=system,
+        base_url=f"{scheme}://{conn.host}{port}{path}",
+        username=conn.login,
+        password=Secret(conn.password),
+        options=dict(conn.extra_dejson or {}),
+    )
+
+
+def _from_settings(system: str) -> SystemConfig | None:
+    url = lookup(f"{system}_url")
+    if not url:
+        return None
+    options = lookup(f"{system}_options") or {}
+    if isinstance(options, str):
+        options = json.loads(options)
+    return SystemConfig(
+        name=system,
+        base_url=url,
+        username=lookup(f"{system}_username"),
+        password=Secret(lookup(f"{system}_password")),
+        options=dict(options),
+    )
+
+
+def _from_sandbox(system: str, settings: Settings) -> SystemConfig | None:
+    path = Path(settings.sandbox_dir) / "endpoints.json"
+    if not path.is_file():
+        return None
+    entry = json.loads(path.read_text()).get(system)
+    if not entry:
+        return None
+    return SystemConfig(
+        name=system,
+        base_url=entry["url"],
+        username=entry.get("username"),
+        password=Secret(entry.get("password")),
+        options=entry.get("options", {}),
+    )
+
+
+def resolve_system(system: str, settings: Settings | None = None) -> SystemConfig:
+    settings = settings or Settings.load()
+    candidates = []
+    if _in_airflow_task():
+        candidates.append(lambda: _from_airflow(system))
+    candidates += [lambda: _from_settings(system), lambda: _from_sandbox(system, settings)]
+    for candidate in candidates:
+        config = candidate()
+        if config is not None:
+            return config
+    raise SystemNotConfigured(
+        f"no configuration for system {system!r}: set LIENTHONG_{system.upper()}_URL, "
+        f"define the Airflow connection {system}_default, or start the sandbox (lienthong sandbox up)"
+    )

@@ -1,0 +1,1 @@
+"""LienThong hub core: settings, warehouse, pipeline stages, metrics, reports, CLI."""

@@ -1,0 +1,275 @@
+"""``lienthong``: the hub's command line. Every command calls the stage functions in hub.pipeline."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from hub import pipeline
+from hub.logging_setup import configure_logging
+from hub.reports.i18n import labels
+from hub.settings import Settings
+
+app = typer.Typer(help="LienThong: national e-government data-interoperability hub.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="Simulated national systems on 127.0.0.1.", no_args_is_help=True)
+db_app = typer.Typer(help="The warehouse database.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+def _settings() -> Settings:
+    settings = Settings.load()
+    configure_logging(settings.var_dir)
+    return settings
+
+
+# --- sandbox -------------------------------------------------------------------------------
+@sandbox_app.command("up")
+def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox/scenarios) or YAML path.")):
+    """Start the simulators in the background; connectors find them through var/sandbox/endpoints.json."""
+    settings = _settings()
+    state = settings.sandbox_dir
+    state.mkdir(parents=True, exist_ok=True)
+    pid_file = state / "sandbox.pid"
+    if pid_file.exists() and _alive(int(pid_file.read_text())):
+        console.print(f"Sandbox already running (pid {pid_file.read_text().strip()}).")
+        raise typer.Exit(0)
+    (state / "ready").unlink(missing_ok=True)
+    log = open(state / "sandbox.log", "ab")
+    process = subprocess.Popen([sys.executable, "-m", "sandbox", "--scenario", scenario, "--state-dir", str(state)],
+                               stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+    pid_file.write_text(str(process.pid))
+    deadline = time.monotonic() + 60
+    while not (state / "ready").exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            console.print(f"[red]Sandbox failed to start; see {state / 'sandbox.log'}[/red]")
+            raise typer.Exit(1)
+        time.sleep(0.1)
+    endpoints = json.loads((state / "endpoints.json").read_text())
+    for system, entry in endpoints.items():
+        console.print(f"{system}: {entry['url']}")
+    console.print(f"Endpoints written to {state / 'endpoints.json'}")
+
+
+@sandbox_app.command("down")
+def sandbox_down():
+    """Stop the background simulators."""
+    settings = _settings()
+    pid_file = settings.sandbox_dir / "sandbox.pid"
+    if not pid_file.exists():
+        console.print("Sandbox is not running.")
+        return
+    pid = int(pid_file.read_text())
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not _alive(pid):
+                break
+            time.sleep(0.05)
+    pid_file.unlink(missing_ok=True)
+    (settings.sandbox_dir / "endpoints.json").unlink(missing_ok=True)
+    console.print("Sandbox stopped.")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:  # a zombie (our own exited child) is not alive
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+# --- stages -----------------------------------------------------------------------------------
+@db_app.command("upgrade")
+def db_upgrade():
+    """Create or upgrade the warehouse schema (Alembic) and load the reference data."""
+    settings = _settings()
+    pipeline.upgrade_warehouse(settings)
+    console.print(f"Warehouse up to date: {_display_url(settings.db_url)}")
+
+
+@app.command()
+def sync(source: str = typer.Argument(..., help="Source name, e.g. dvc_portal."),
+         partition: Optional[list[str]] = typer.Option(None, help="Only these partitions (repeatable).")):
+    """Extract a source into the warehouse (raw landing, canonical tables, quarantine)."""
+    settings = _settings()
+    report = _sync_with_progress(source, settings, partition)
+    _print_sync(report)
+    if report.failed_partitions:
+        raise typer.Exit(1)
+
+
+@app.command()
+def check():
+    """Run the "đúng, đủ, sạch, sống" expectation suites and store their results."""
+    settings = _settings()
+    outcome = pipeline.check(settings)
+    _print_quality(outcome, settings.report_language)
+
+
+@app.command()
+def publish(period_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD), local time."),
+            period_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD), local time.")):
+    """Compute and publish the metrics tables."""
+    settings = _settings()
+    rates = pipeline.publish(settings, _date(period_from), _date(period_to))
+    _print_rates(rates, settings.report_language)
+
+
+@app.command()
+def run(source: Optional[list[str]] = typer.Option(None, help="Sources to sync (default: all known)."),
+        period_from: Optional[str] = typer.Option(None, "--from"),
+        period_to: Optional[str] = typer.Option(None, "--to")):
+    """All stages: upgrade the warehouse, sync, check, publish, report."""
+    from hub.sources import SOURCES
+
+    settings = _settings()
+    pipeline.upgrade_warehouse(settings)
+    failed = False
+    for name in source or list(SOURCES):
+        report = _sync_with_progress(name, settings, None)
+        _print_sync(report)
+        failed |= bool(report.failed_partitions)
+    _print_quality(pipeline.check(settings), settings.report_language)
+    _print_rates(pipeline.publish(settings, _date(period_from), _date(period_to)), settings.report_language)
+    _write_report(settings)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run against.")):
+    """Start the sandbox, run every stage on the embedded SQLite warehouse, print and report the results."""
+    from sandbox.stack import SandboxStack
+
+    settings = _settings()
+    console.rule("LienThong demo")
+    with SandboxStack(scenario) as stack:
+        stack.write_endpoints(settings.sandbox_dir)
+        console.print(f"Sandbox scenario [bold]{stack.scenario.name}[/bold]: portal at {stack.endpoints['dvc_portal']['url']}")
+        pipeline.upgrade_warehouse(settings)
+        report = _sync_with_progress("dvc_portal", settings, None, system=_sandbox_config(stack, settings))
+        _print_sync(report)
+        outcome = pipeline.check(settings)
+        _print_quality(outcome, settings.report_language)
+        rates = pipeline.publish(settings, stack.scenario.period_start, stack.scenario.period_end)
+        _print_rates(rates, settings.report_language)
+    (settings.sandbox_dir / "endpoints.json").unlink(missing_ok=True)
+    path = _write_report(settings)
+    console.print(f"\nWarehouse: {_display_url(settings.db_url)} (table metric_online_filing_rate)")
+    console.print(f"Report:    {path}")
+    console.print(f"Logs:      {settings.var_dir / 'logs' / 'lienthong.log'}")
+
+
+def _sandbox_config(stack, settings):
+    from connectors.config import Secret, SystemConfig
+
+    entry = stack.endpoints["dvc_portal"]
+    return SystemConfig("dvc_portal", entry["url"], entry["username"], Secret(entry["password"]), entry["options"])
+
+
+@app.command()
+def report(lang: Optional[str] = typer.Option(None, help="vi (default) or en.")):
+    """Write the HTML report (online filing rates, quality, reconciliation) under var/reports/."""
+    settings = _settings()
+    console.print(f"Report written: {_write_report(settings, lang)}")
+
+
+@app.command()
+def health():
+    """Connection health: calls per system and outcome, with latency."""
+    from hub.warehouse.schema import health_call
+
+    settings = _settings()
+    engine = pipeline.warehouse(settings)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(health_call.c.system, health_call.c.outcome, func.count(), func.avg(health_call.c.latency_ms),
+                   func.max(health_call.c.observed_at))
+            .group_by(health_call.c.system, health_call.c.outcome).order_by(health_call.c.system)).all()
+    table = Table("system", "outcome", "calls", "avg latency (ms)", "last seen")
+    for system, outcome, calls, latency, last in rows:
+        table.add_row(system, outcome, str(calls), f"{latency:.1f}" if latency is not None else "–", str(last))
+    console.print(table)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _sync_with_progress(source: str, settings: Settings, partitions, system=None):
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed:,} records"),
+                  TimeElapsedColumn(), console=console, transient=False) as progress:
+        task = progress.add_task(f"sync {source}", total=None)
+
+        def advance(partition: str, fetched: int) -> None:
+            progress.update(task, advance=fetched, description=f"sync {source} [{partition}]")
+
+        report = pipeline.sync_source(source, settings, partitions, advance, system=system)
+        progress.update(task, description=f"sync {source}")
+    return report
+
+
+def _print_sync(report) -> None:
+    console.print(f"{report.source}: fetched {report.fetched:,} = loaded {report.loaded:,} "
+                  f"+ quarantined {report.quarantined:,} in {report.batches} batches (load {report.load_id})")
+    for partition, error in report.failed_partitions.items():
+        console.print(f"[red]  partition {partition} failed: {error}[/red]")
+
+
+def _print_quality(outcome, language: str) -> None:
+    t = labels(language)
+    table = Table(t["dimension"], t["check"], t["result"], t["violations"], title=t["quality"])
+    for r in outcome.results:
+        table.add_row(t[r["dimension"]], r["description_vi" if language == "vi" else "description_en"],
+                      f"[green]{t['passed']}[/green]" if r["success"] else f"[red]{t['failed']}[/red]",
+                      str(r["unexpected_count"] if r["unexpected_count"] is not None else "–"))
+    console.print(table)
+
+
+def _print_rates(rates, language: str) -> None:
+    t = labels(language)
+    table = Table(t["unit"], t["received"], t["online"], t["rate"],
+                  title=f"{t['online_rate']} ({rates.period_start} – {rates.period_end})")
+    for r in rates.provinces:
+        if r["dossiers_received"]:
+            table.add_row(r["unit_name"], f"{r['dossiers_received']:,}", f"{r['dossiers_online']:,}",
+                          f"{r['online_rate_pct']:.2f}")
+    nation = rates.nation
+    if nation and nation["dossiers_received"]:
+        table.add_row(f"[bold]{t['nation']}[/bold]", f"{nation['dossiers_received']:,}",
+                      f"{nation['dossiers_online']:,}", f"[bold]{nation['online_rate_pct']:.2f}[/bold]")
+    console.print(table)
+
+
+def _write_report(settings: Settings, language: str | None = None) -> Path:
+    from hub.reports.html import write_report
+
+    return write_report(pipeline.warehouse(settings), settings.reports_dir, language or settings.report_language)
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

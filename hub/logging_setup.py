@@ -1,0 +1,33 @@
+"""Logs go to var/logs/lienthong.log as JSON lines; only the fields we pass, never payloads."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"at": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["error"] = repr(record.exc_info[1])
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(var_dir: Path, level: int = logging.INFO) -> Path:
+    path = var_dir / "logs" / "lienthong.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    if not any(getattr(h, "_lienthong", False) for h in root.handlers):
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(JsonLines())
+        handler._lienthong = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("urllib3", "great_expectations", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return path

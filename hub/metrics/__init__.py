@@ -1,0 +1,1 @@
+"""Metrics publish: aggregates computed in the database, upserted into metric_* tables."""

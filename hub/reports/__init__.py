@@ -1,0 +1,1 @@
+"""HTML and terminal reports for ministry staff (Vietnamese by default, English by option)."""

@@ -1,0 +1,74 @@
+"""Runtime settings: LIENTHONG_* environment variables, optionally a TOML config file.
+
+Precedence: environment > config file (LIENTHONG_CONFIG, else ./lienthong.toml) > defaults.
+Every runtime output goes under ``var_dir`` (default ./var) unless overridden.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+PREFIX = "LIENTHONG_"
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+def _config_file(environ: Mapping[str, str]) -> dict:
+    path = Path(environ.get(f"{PREFIX}CONFIG", "lienthong.toml"))
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return {str(k).lower(): v for k, v in data.items()}
+
+
+def lookup(name: str, environ: Mapping[str, str] | None = None, default=None):
+    """One setting by its short name (``db_url``), from the environment or the config file."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(PREFIX + name.upper())
+    if value is not None:
+        return value
+    return _config_file(environ).get(name.lower(), default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    db_url: str
+    pii_key: bytes = field(repr=False)
+    report_language: str = "vi"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.var_dir / "reports"
+
+    @property
+    def sandbox_dir(self) -> Path:
+        return self.var_dir / "sandbox"
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        var_dir = Path(lookup("var_dir", environ, "var")).resolve()
+        db_url = lookup("db_url", environ) or f"sqlite:///{var_dir / 'lienthong.db'}"
+        key = lookup("pii_key", environ)
+        pii_key = key.encode() if key else _local_pii_key(var_dir)
+        language = lookup("report_language", environ, "vi")
+        return cls(var_dir=var_dir, db_url=db_url, pii_key=pii_key, report_language=language)
+
+
+def _local_pii_key(var_dir: Path) -> bytes:
+    """A per-installation random key kept in var/, so hashes stay stable between runs.
+
+    Production sets LIENTHONG_PII_KEY (shared by every hub that must join on the same hashes).
+    """
+    path = var_dir / "pii.key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()

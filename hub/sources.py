@@ -1,0 +1,42 @@
+"""The sources the hub knows: which connector extracts them, which mapping translates each stream."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from connectors.base import HealthRecorder, SourceConnector
+from connectors.config import SystemConfig, resolve_system
+from hub.settings import Settings
+from mappings.engine import Mapping
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    streams: dict[str, str]  # stream -> mapping file
+    connector_factory: Callable[[SystemConfig, HealthRecorder], SourceConnector]
+
+    def mapping(self, stream: str) -> Mapping:
+        return Mapping.load(self.streams[stream])
+
+    def connect(self, settings: Settings, recorder: HealthRecorder,
+                config: SystemConfig | None = None) -> SourceConnector:
+        return self.connector_factory(config or resolve_system(self.name, settings), recorder)
+
+
+def _dvc_portal(config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:
+    from connectors.dvc_portal import DvcPortalConnector
+
+    return DvcPortalConnector(config, recorder)
+
+
+SOURCES: dict[str, SourceSpec] = {
+    "dvc_portal": SourceSpec("dvc_portal", {"dossiers": "dvc_portal_dossiers.yaml"}, _dvc_portal),
+}
+
+
+def get_source(name: str) -> SourceSpec:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise KeyError(f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}") from None

@@ -1,0 +1,74 @@
+"""Engines and the one upsert every loader uses, on SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+
+# Rows per INSERT statement: bounded by SQLite's 32k host-parameter limit and PG's 65k.
+MAX_PARAMS = 30_000
+
+
+def create_warehouse_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def connect(url: str) -> Engine:
+    return create_warehouse_engine(url)
+
+
+def _insert_for(conn: Connection):
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[dict], key: Iterable[str] | None = None,
+           update: bool = True, unless_newer: str | None = None) -> int:
+    """Insert rows; on a natural-key conflict update the other columns (or keep the old row).
+
+    ``unless_newer`` names a version column (e.g. updated_at): a stored row that is newer than
+    the incoming one is kept, so records arriving out of order never roll data back.
+    Multi-row statements, chunked under the drivers' parameter limits.
+    """
+    if not rows:
+        return 0
+    key_cols = list(key) if key is not None else [c.name for c in table.primary_key.columns]
+    # One statement may not touch a key twice (PostgreSQL refuses): the last version wins.
+    if unless_newer is not None:
+        rows = sorted(rows, key=lambda row: (row[unless_newer] is not None, row[unless_newer] or 0))
+    rows = list({tuple(row[k] for k in key_cols): row for row in rows}.values())
+    columns = list(rows[0].keys())
+    insert = _insert_for(conn)
+    chunk = max(1, MAX_PARAMS // max(1, len(columns)))
+    for start in range(0, len(rows), chunk):
+        stmt = insert(table).values(list(rows[start:start + chunk]))
+        updatable = [c for c in columns if c not in key_cols]
+        if update and updatable:
+            where = None
+            if unless_newer is not None:
+                where = table.c[unless_newer] <= stmt.excluded[unless_newer]
+            stmt = stmt.on_conflict_do_update(index_elements=key_cols,
+                                              set_={c: stmt.excluded[c] for c in updatable}, where=where)
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=key_cols)
+        conn.execute(stmt)
+    return len(rows)

@@ -1,0 +1,85 @@
+"""Store one batch: raw landing, canonical upsert, quarantine, reconciliation, checkpoint, health.
+
+Everything of a batch commits in one transaction, checkpoint included: a crash either keeps
+the batch and its checkpoint or neither, so a resumed sync never skips records.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, insert, select
+
+from connectors.base import Batch, CallObservation
+from mappings.engine import Mapping
+
+from .db import upsert
+from .schema import batch_reconciliation, health_call, metadata, quarantine, raw_record, sync_checkpoint
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    fetched: int
+    loaded: int
+    quarantined: int
+
+
+def _payload(record: dict) -> tuple[str, str]:
+    text = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_checkpoint(engine: Engine, source: str, stream: str, partition: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(sync_checkpoint.c.value).where(
+                sync_checkpoint.c.source == source, sync_checkpoint.c.stream == stream,
+                sync_checkpoint.c.partition == partition)
+        ).scalar_one_or_none()
+
+
+def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, mapping: Mapping, batch: Batch,
+                pii_key: bytes, observations: list[CallObservation]) -> BatchOutcome:
+    now = datetime.now(timezone.utc)
+    scrubbed = [mapping.pii.scrub(record, pii_key) if isinstance(record, dict) else {"_value": record}
+                for record in batch.records]
+    payloads = [_payload(record) for record in scrubbed]
+    keys = [str(record.get(mapping.record_key) or f"sha256:{sha}") for record, (_, sha) in zip(scrubbed, payloads)]
+    result = mapping.apply(scrubbed)
+    for row in result.rows:
+        row["load_id"] = load_id
+        row["loaded_at"] = now
+    target = metadata.tables[mapping.target]
+    with engine.begin() as conn:
+        upsert(conn, raw_record, [
+            {"source": source, "stream": batch.stream, "record_key": key, "payload_sha256": sha,
+             "payload": text, "load_id": load_id, "received_at": now}
+            for key, (text, sha) in zip(keys, payloads)
+        ], update=False)
+        upsert(conn, target, result.rows, unless_newer="updated_at" if "updated_at" in target.c else None)
+        upsert(conn, quarantine, [
+            {"source": source, "stream": batch.stream, "record_key": keys[i], "payload_sha256": payloads[i][1],
+             "reason": reason, "payload": payloads[i][0], "load_id": load_id, "quarantined_at": now}
+            for i, reason in result.quarantined
+        ])
+        conn.execute(insert(batch_reconciliation).values(
+            load_id=load_id, batch_no=batch_no, source=source, stream=batch.stream, partition=batch.partition,
+            fetched=len(batch.records), loaded=len(result.rows), quarantined=len(result.quarantined),
+            recorded_at=now))
+        if batch.checkpoint is not None:
+            upsert(conn, sync_checkpoint, [{
+                "source": source, "stream": batch.checkpoint.stream, "partition": batch.checkpoint.partition,
+                "value": batch.checkpoint.value, "load_id": load_id, "updated_at": now}])
+        write_observations(conn, observations, load_id)
+    return BatchOutcome(len(batch.records), len(result.rows), len(result.quarantined))
+
+
+def write_observations(conn, observations: list[CallObservation], load_id: str | None) -> None:
+    if observations:
+        conn.execute(insert(health_call), [
+            {"system": o.system, "endpoint": o.endpoint, "outcome": o.outcome, "http_status": o.http_status,
+             "latency_ms": o.latency_ms, "bytes": o.bytes, "observed_at": o.observed_at, "load_id": load_id}
+            for o in observations
+        ])

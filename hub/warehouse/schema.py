@@ -1,0 +1,202 @@
+"""The warehouse schema: raw landing, canonical tables, bookkeeping, quality, metrics.
+
+Timestamps are UTC. Natural keys are primary keys, so every load is an upsert and re-running
+a sync never duplicates. Personal IDs exist only as keyed hashes (``*_hash`` columns).
+Changes go through Alembic (hub/warehouse/migrations); tables named ``metric_*`` are the
+public contract for dashboards (docs/metrics.md).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, SmallInteger, String, Table, Text,
+)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+UTC = DateTime(timezone=True)
+
+# --- bookkeeping --------------------------------------------------------------------------
+load_run = Table(
+    "load_run", metadata,
+    Column("load_id", String(36), primary_key=True),
+    Column("source", String(64), nullable=False),
+    Column("started_at", UTC, nullable=False),
+    Column("finished_at", UTC),
+    Column("status", String(16), nullable=False),  # running | succeeded | failed
+    Column("fetched", Integer, nullable=False, default=0),
+    Column("loaded", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0),
+    Column("error", Text),
+)
+
+batch_reconciliation = Table(
+    "batch_reconciliation", metadata,
+    Column("load_id", String(36), primary_key=True),
+    Column("batch_no", Integer, primary_key=True),
+    Column("source", String(64), nullable=False),
+    Column("stream", String(64), nullable=False),
+    Column("partition", String(64), nullable=False),
+    Column("fetched", Integer, nullable=False),
+    Column("loaded", Integer, nullable=False),
+    Column("quarantined", Integer, nullable=False),
+    Column("recorded_at", UTC, nullable=False),
+)
+
+sync_checkpoint = Table(
+    "sync_checkpoint", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("stream", String(64), primary_key=True),
+    Column("partition", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("updated_at", UTC, nullable=False),
+)
+
+# --- raw landing (PII already scrubbed) ----------------------------------------------------
+raw_record = Table(
+    "raw_record", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("stream", String(64), primary_key=True),
+    Column("record_key", String(256), primary_key=True),
+    Column("payload_sha256", String(64), primary_key=True),  # one row per distinct version
+    Column("payload", Text, nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("received_at", UTC, nullable=False),
+)
+
+quarantine = Table(
+    "quarantine", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("stream", String(64), primary_key=True),
+    Column("record_key", String(256), primary_key=True),
+    Column("payload_sha256", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("quarantined_at", UTC, nullable=False),
+)
+
+# --- reference: administrative units -------------------------------------------------------
+admin_province = Table(
+    "admin_province", metadata,
+    Column("code", String(2), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("full_name", String(128), nullable=False),
+    Column("name_en", String(128), nullable=False),
+    Column("unit_type", String(16), nullable=False),
+    Column("dvcqg_code", String(8), nullable=False, unique=True),
+    Column("valid_from", Date, nullable=False),
+)
+
+admin_commune = Table(
+    "admin_commune", metadata,
+    Column("code", String(5), primary_key=True),
+    Column("province_code", String(2), nullable=False, index=True),
+    Column("name", String(128), nullable=False),
+    Column("full_name", String(128), nullable=False),
+    Column("unit_type", String(16), nullable=False),
+    Column("valid_from", Date, nullable=False),
+)
+
+admin_province_crosswalk = Table(
+    "admin_province_crosswalk", metadata,
+    Column("old_code", String(2), primary_key=True),
+    Column("old_full_name", String(128), nullable=False),
+    Column("new_code", String(2), nullable=False),
+    Column("valid_to", Date, nullable=False),
+)
+
+# --- canonical ---------------------------------------------------------------------------
+dossier = Table(
+    "dossier", metadata,
+    Column("dossier_id", String(64), primary_key=True),
+    Column("source", String(64), nullable=False),
+    Column("procedure_code", String(64), nullable=False),
+    Column("province_code", String(2), nullable=False),
+    Column("province_code_as_received", String(8)),
+    Column("commune_code", String(5)),
+    Column("channel", String(16), nullable=False),  # online | direct | postal | unknown
+    Column("status_code", SmallInteger, nullable=False),
+    Column("subject_type", String(16)),
+    Column("submitted_at", UTC),
+    Column("received_at", UTC, nullable=False),
+    Column("received_date", Date, nullable=False),  # local (Asia/Ho_Chi_Minh) day of receipt
+    Column("due_at", UTC),
+    Column("finished_at", UTC),
+    Column("returned_at", UTC),
+    Column("updated_at", UTC, nullable=False),
+    Column("owner_id_hash", String(64)),
+    Column("owner_id_kind", String(16), nullable=False),
+    Column("has_digitised_component", Boolean),
+    Column("vneid_verified", Boolean),
+    Column("online_payment", SmallInteger),
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+Index("ix_dossier_received", dossier.c.received_date, dossier.c.province_code)
+
+# --- connection health -------------------------------------------------------------------
+health_call = Table(
+    "health_call", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("system", String(64), nullable=False),
+    Column("endpoint", String(128), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("http_status", SmallInteger),
+    Column("latency_ms", Float),
+    Column("bytes", Integer, nullable=False, default=0),
+    Column("observed_at", UTC, nullable=False),
+    Column("load_id", String(36)),
+)
+Index("ix_health_call_system_time", health_call.c.system, health_call.c.observed_at)
+
+# --- quality -------------------------------------------------------------------------------
+quality_run = Table(
+    "quality_run", metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("dataset", String(64), nullable=False),
+    Column("suite", String(128), nullable=False),
+    Column("run_at", UTC, nullable=False),
+    Column("rows_checked", Integer, nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("expectations", Integer, nullable=False),
+    Column("expectations_passed", Integer, nullable=False),
+)
+
+quality_result = Table(
+    "quality_result", metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("expectation_no", Integer, primary_key=True),
+    Column("dimension", String(8), nullable=False),  # dung | du | sach | song
+    Column("expectation_type", String(128), nullable=False),
+    Column("column_name", String(128)),
+    Column("description_vi", Text, nullable=False),
+    Column("description_en", Text, nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("element_count", Integer),
+    Column("unexpected_count", Integer),
+    Column("unexpected_percent", Float),
+    Column("observed_value", Text),
+)
+
+# --- published metrics (public contract) ----------------------------------------------------
+metric_online_filing_rate = Table(
+    "metric_online_filing_rate", metadata,
+    Column("unit_level", String(16), primary_key=True),  # nation | province
+    Column("unit_code", String(8), primary_key=True),  # 'VN' for the nation, else GSO province code
+    Column("period_start", Date, primary_key=True),
+    Column("period_end", Date, primary_key=True),
+    Column("unit_name", String(128), nullable=False),
+    Column("dossiers_received", Integer, nullable=False),
+    Column("dossiers_online", Integer, nullable=False),
+    Column("dossiers_direct", Integer, nullable=False),
+    Column("dossiers_postal", Integer, nullable=False),
+    Column("dossiers_no_channel", Integer, nullable=False),
+    Column("online_rate_pct", Float),  # NULL when nothing was received
+    Column("computed_at", UTC, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Mappings translate raw source records into canonical rows, declaratively (YAML)."""

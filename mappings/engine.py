@@ -1,0 +1,228 @@
+"""The generic mapping engine: a YAML map per source, applied column-wise to a batch (pandas).
+
+A field rule names its source field(s), a type and optional constraints. A record whose rules
+fail goes to quarantine with every reason found; the others become canonical rows. The engine
+holds no per-field logic: adding a source is a YAML file.
+
+Rule keys: from (name or list, first non-empty wins), type (string | integer | datetime | code |
+flag | province | commune | local_date | constant), required, codes (a list in codes.yaml),
+format (datetime), max_length, min, max, missing (value used when empty), value (constant),
+of (local_date: the datetime field it derives from).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from mappings.admin_units import load_admin_units
+from mappings.pii import PiiPolicy
+
+MAPPINGS_DIR = Path(__file__).parent
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+@lru_cache(maxsize=1)
+def code_lists() -> dict[str, dict[str, Any]]:
+    raw = yaml.safe_load((MAPPINGS_DIR / "codes.yaml").read_text(encoding="utf-8"))
+    return {name: {str(k): v for k, v in values.items()} for name, values in raw.items()}
+
+
+class MappingError(ValueError):
+    """The mapping file itself is wrong (not the data)."""
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    name: str
+    sources: tuple[str, ...]
+    type: str
+    required: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    TYPES = ("string", "integer", "datetime", "code", "flag", "province", "commune", "local_date", "constant")
+
+    @classmethod
+    def parse(cls, name: str, spec: dict) -> "FieldRule":
+        spec = dict(spec)
+        sources = spec.pop("from", ())
+        sources = (sources,) if isinstance(sources, str) else tuple(sources)
+        kind = spec.pop("type", "string")
+        if kind not in cls.TYPES:
+            raise MappingError(f"field {name}: unknown type {kind!r}")
+        if kind == "code" and spec.get("codes") not in code_lists():
+            raise MappingError(f"field {name}: unknown code list {spec.get('codes')!r}")
+        return cls(name=name, sources=sources, type=kind, required=bool(spec.pop("required", False)), options=spec)
+
+    @property
+    def label(self) -> str:
+        return "/".join(self.sources) or self.name
+
+
+@dataclass
+class MappingResult:
+    rows: list[dict]
+    quarantined: list[tuple[int, str]]  # (index in the input batch, reason)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    source: str
+    stream: str
+    target: str
+    record_key: str
+    pii: PiiPolicy
+    fields: tuple[FieldRule, ...]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Mapping":
+        path = Path(path)
+        if not path.is_absolute() and not path.exists():
+            path = MAPPINGS_DIR / path
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(
+            source=raw["source"],
+            stream=raw["stream"],
+            target=raw["target"],
+            record_key=raw["record_key"],
+            pii=PiiPolicy.from_spec(raw.get("pii")),
+            fields=tuple(FieldRule.parse(name, spec or {}) for name, spec in raw["fields"].items()),
+        )
+
+    def apply(self, records: list[dict]) -> MappingResult:
+        if not records:
+            return MappingResult([], [])
+        frame = pd.DataFrame.from_records(records)
+        frame.index = pd.RangeIndex(len(frame))
+        out: dict[str, pd.Series] = {}
+        errors: list[pd.Series] = []
+        for rule in self.fields:
+            value, error = _convert(rule, frame, out)
+            if rule.required:
+                missing = value.isna() & (error.isna() if error is not None else True)
+                req = pd.Series(pd.NA, index=frame.index, dtype="object")
+                req[missing] = f"{rule.label}: required value missing"
+                errors.append(req)
+            if error is not None:
+                errors.append(error)
+            out[rule.name] = value
+        reasons = _join_reasons(errors, frame.index)
+        bad = reasons.notna()
+        canonical = pd.DataFrame(out)[~bad]
+        quarantined = [(int(i), reasons[i]) for i in reasons.index[bad]]
+        return MappingResult(_to_records(canonical), quarantined)
+
+
+def _join_reasons(errors: list[pd.Series], index: pd.Index) -> pd.Series:
+    if not errors:
+        return pd.Series(pd.NA, index=index, dtype="object")
+    table = pd.concat(errors, axis=1)
+    has = table.notna().any(axis=1)
+    joined = pd.Series(pd.NA, index=index, dtype="object")
+    if has.any():
+        joined[has] = table[has].apply(lambda row: "; ".join(str(v) for v in row if pd.notna(v)), axis=1)
+    return joined
+
+
+def _text(frame: pd.DataFrame, sources: tuple[str, ...]) -> tuple[pd.Series, pd.Series | None]:
+    """The first non-empty source value as NFC-normalised, trimmed text; NA when empty."""
+    result = pd.Series(pd.NA, index=frame.index, dtype="object")
+    error = None
+    for source in sources:
+        if source not in frame.columns:
+            continue
+        column = frame[source]
+        nested = column.map(lambda v: isinstance(v, (dict, list)))
+        if nested.any():
+            err = pd.Series(pd.NA, index=frame.index, dtype="object")
+            err[nested] = f"{source}: expected a single value, got a list or object"
+            error = err if error is None else error.fillna(err)
+            column = column.where(~nested, None)
+        text = column.astype("string").str.normalize("NFC").str.strip()
+        text = text.mask(text == "")
+        result = result.where(result.notna(), text.astype("object"))
+    return result.where(result.notna(), pd.NA), error
+
+
+def _merge(a: pd.Series | None, b: pd.Series | None) -> pd.Series | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a.where(a.notna(), b)
+
+
+def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series]):
+    opts = rule.options
+    index = frame.index
+
+    def fail(mask: pd.Series, message: str) -> pd.Series:
+        err = pd.Series(pd.NA, index=index, dtype="object")
+        err[mask] = message
+        return err
+
+    if rule.type == "constant":
+        return pd.Series(opts["value"], index=index, dtype="object"), None
+    if rule.type == "local_date":
+        source = done[opts["of"]]
+        local = pd.to_datetime(source, utc=True).dt.tz_convert(LOCAL_TZ)
+        return local.dt.date.astype("object").where(local.notna(), None), None
+
+    text, shape_error = _text(frame, rule.sources)
+    present = text.notna()
+    if rule.type == "string":
+        error = shape_error
+        limit = opts.get("max_length")
+        if limit:
+            error = _merge(error, fail(present & (text.str.len() > limit), f"{rule.label}: longer than {limit} characters"))
+        return text, error
+    if rule.type == "integer":
+        number = pd.to_numeric(text, errors="coerce")
+        bad = present & (number.isna() | (number % 1 != 0))
+        error = _merge(shape_error, fail(bad, f"{rule.label}: not an integer"))
+        if "min" in opts or "max" in opts:
+            low, high = opts.get("min", float("-inf")), opts.get("max", float("inf"))
+            error = _merge(error, fail(~bad & present & ((number < low) | (number > high)),
+                                       f"{rule.label}: outside {low}..{high}"))
+        return number.where(~bad).astype("Int64"), error
+    if rule.type == "datetime":
+        fmt = opts.get("format", "%Y%m%d%H%M%S")
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        bad = present & parsed.isna()
+        utc = parsed.dt.tz_localize(opts.get("timezone", LOCAL_TZ), ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        return utc, _merge(shape_error, fail(bad, f"{rule.label}: not a date in the format {fmt}"))
+    if rule.type in ("code", "flag"):
+        codes = {"0": False, "1": True} if rule.type == "flag" else code_lists()[opts["codes"]]
+        mapped = text.map(codes)
+        unknown = present & mapped.isna()
+        if "missing" in opts:
+            mapped = mapped.where(present, opts["missing"])
+        error = _merge(shape_error, fail(unknown, f"{rule.label}: unknown code"))
+        return mapped.astype("object").where(mapped.notna(), None), error
+    if rule.type == "province":
+        crosswalk = load_admin_units().province_crosswalk()
+        mapped = text.map(crosswalk)
+        return mapped, _merge(shape_error, fail(present & mapped.isna(), f"{rule.label}: unknown province code"))
+    if rule.type == "commune":
+        known = present & text.isin(load_admin_units().communes.keys())
+        return text.where(known, pd.NA), _merge(shape_error, fail(present & ~known, f"{rule.label}: unknown commune code"))
+    raise MappingError(f"field {rule.name}: unhandled type {rule.type}")
+
+
+def _to_records(frame: pd.DataFrame) -> list[dict]:
+    """Plain Python values for the database drivers: datetimes, ints, bools, None for missing."""
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            values = [None if pd.isna(v) else v.to_pydatetime() for v in column]
+        elif str(column.dtype) == "Int64":
+            values = [None if pd.isna(v) else int(v) for v in column]
+        else:
+            values = [None if (v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v))) else v for v in column]
+        columns[name] = values
+    return [dict(zip(columns, row)) for row in zip(*columns.values())]

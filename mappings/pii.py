@@ -1,0 +1,83 @@
+"""Personal data never lands: IDs become keyed hashes (HMAC-SHA256), names and phones are dropped.
+
+Runs on raw records before anything is stored, driven by each mapping's ``pii`` section.
+The shape of an ID (12-digit personal ID, 9-digit card, placeholder, ...) is kept beside the
+hash as ``<field>__kind`` so quality checks still see malformed IDs.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+
+from mappings.admin_units import load_admin_units
+
+_DIGITS = re.compile(r"^\d+$")
+PLACEHOLDER_IDS = {"000000001", "000000000", "000000000000"}
+
+
+def _birth_codes() -> frozenset[str]:
+    # Digits 1-3 of a personal ID: 0 + the pre-merger province of birth registration (001..096).
+    return frozenset("0" + code for code in load_admin_units().old_provinces)
+
+
+def id_kind(value: object) -> str:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return "missing"
+    if text in PLACEHOLDER_IDS:
+        return "placeholder"
+    if _DIGITS.match(text):
+        if len(text) == 12:
+            return "personal_id" if text[:3] in _BIRTH_CODES and text[3] in "0123456789" else "invalid"
+        if len(text) == 9:
+            return "id_card_9"
+        return "invalid"
+    return "other"  # passport, tax code, ...
+
+
+_BIRTH_CODES = _birth_codes()
+
+
+def hash_id(value: object, key: bytes) -> str | None:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class PiiPolicy:
+    hash_fields: tuple[str, ...] = ()
+    drop_fields: tuple[str, ...] = ()
+    # "list.field": a field inside each element of a list-valued field
+    nested_hash: tuple[tuple[str, str], ...] = field(default=())
+
+    @classmethod
+    def from_spec(cls, spec: dict | None) -> "PiiPolicy":
+        spec = spec or {}
+        flat, nested = [], []
+        for name in spec.get("hash", []):
+            if "[]." in name:
+                outer, inner = name.split("[].", 1)
+                nested.append((outer, inner))
+            else:
+                flat.append(name)
+        return cls(tuple(flat), tuple(spec.get("drop", [])), tuple(nested))
+
+    def scrub(self, record: dict, key: bytes) -> dict:
+        clean = {k: v for k, v in record.items() if k not in self.drop_fields}
+        for name in self.hash_fields:
+            if name in clean:
+                clean[f"{name}__kind"] = id_kind(clean[name])
+                clean[name] = hash_id(clean[name], key)
+        for outer, inner in self.nested_hash:
+            items = clean.get(outer)
+            if isinstance(items, list):
+                clean[outer] = [
+                    {**item, inner: hash_id(item.get(inner), key), f"{inner}__kind": id_kind(item.get(inner))}
+                    if isinstance(item, dict) else None
+                    for item in items
+                ]
+        return clean

@@ -1,0 +1,1 @@
+"""Quality checks: "đúng, đủ, sạch, sống" (correct, complete, clean, live) expectation suites."""
