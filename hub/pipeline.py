@@ -45,13 +45,33 @@ class SyncReport:
     def as_dict(self) -> dict:
         return {**asdict(self), "status": self.status}
 
+    def raise_if_failed(self) -> "SyncReport":
+        """For schedulers: a failed partition fails the task, so it is retried."""
+        if self.failed_partitions:
+            raise SyncFailed(f"{self.source}: partitions failed: {self.failed_partitions}")
+        return self
+
+
+class SyncFailed(RuntimeError):
+    pass
+
+
+def source_partitions(source_name: str, settings: Settings | None = None) -> list[str]:
+    """The partitions a source syncs in (provinces for the portal): one mapped task each."""
+    settings = settings or Settings.load()
+    connector = get_source(source_name).connect(settings, HealthRecorder())
+    try:
+        return list(connector.partitions())
+    finally:
+        connector.close()
+
 
 def warehouse(settings: Settings) -> Engine:
     return create_warehouse_engine(settings.db_url)
 
 
-def upgrade_warehouse(settings: Settings) -> None:
-    upgrade(warehouse(settings))
+def upgrade_warehouse(settings: Settings | None = None) -> None:
+    upgrade(warehouse(settings or Settings.load()))
 
 
 def sync_source(source_name: str, settings: Settings | None = None, partitions: list[str] | None = None,
