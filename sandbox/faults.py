@@ -1,0 +1,61 @@
+"""Fault switches: per system, switchable at run time (Python or the control endpoint) and by scenario.
+
+A switch is a rate in [0, 1]: the share of calls (transport faults) or records (data faults)
+affected. Rolls come from a seeded generator, so a scenario replays the same faults.
+"""
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+# Transport faults any HTTP simulator can suffer (applied by middleware around the app).
+HTTP_FAULTS = ("latency", "http_5xx", "http_429", "reset", "timeout", "truncated_json")
+# Data and protocol faults a simulator applies to what it serves.
+DATA_FAULTS = ("duplicate_records", "out_of_order", "session_expiry", "soap_fault", "schema_drift",
+               "unicode_nfd", "invalid_id", "future_date", "missing_mandatory")
+ALL_FAULTS = HTTP_FAULTS + DATA_FAULTS
+
+
+@dataclass
+class FaultSwitches:
+    """The switches of one system."""
+
+    seed: int = 0
+    rates: dict[str, float] = field(default_factory=dict)
+    latency_seconds: float = 0.2
+    retry_after_seconds: float = 1.0
+    timeout_seconds: float = 65.0  # longer than the portal clients' 60 s read timeout
+    _rng: random.Random = field(init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self):
+        self._rng = random.Random(self.seed)
+        for name in self.rates:
+            _check(name)
+
+    def set(self, name: str, rate: float) -> None:
+        _check(name)
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"fault rate must be within [0, 1], got {rate}")
+        with self._lock:
+            self.rates[name] = rate
+
+    def clear(self) -> None:
+        with self._lock:
+            self.rates.clear()
+
+    def rate(self, name: str) -> float:
+        return self.rates.get(name, 0.0)
+
+    def roll(self, name: str) -> bool:
+        rate = self.rates.get(name, 0.0)
+        if rate <= 0.0:
+            return False
+        with self._lock:
+            return self._rng.random() < rate
+
+
+def _check(name: str) -> None:
+    if name not in ALL_FAULTS:
+        raise ValueError(f"unknown fault {name!r}; known: {', '.join(ALL_FAULTS)}")
