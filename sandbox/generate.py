@@ -14,6 +14,7 @@ from functools import cached_property
 
 from mappings.admin_units import AdminUnits, load_admin_units
 
+from . import people
 from .catalogue import PROCEDURES, Procedure
 from .scenario import ProvinceVolume, Scenario
 
@@ -21,9 +22,6 @@ PORTAL_DATE = "%Y%m%d%H%M%S"
 WORKDAY_OPEN = timedelta(hours=7, minutes=30)
 WORKDAY_SECONDS = 9.5 * 3600
 
-FAMILY_NAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý")
-MIDDLE_NAMES = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quang", "Thu", "Xuân", "Hoài", "Gia")
-GIVEN_NAMES = ("An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Hương", "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vy", "Yến")
 
 
 def fmt(ts: datetime | None) -> str:
@@ -116,7 +114,7 @@ class ProvinceDossiers:
             "TenLinhVuc": procedure.field_name,
             "KenhThucHien": channel,
             "SoGiayToChuHoSo": owner_id,
-            "ChuHoSo": self._name(rng),
+            "ChuHoSo": self._owner_name(owner_id, rng),
             "LoaiDoiTuong": "1" if rng.random() < 0.9 else "2",
             "SoDienThoai": f"09{rng.randrange(10**8):08d}",
             "Email": "",
@@ -182,14 +180,15 @@ class ProvinceDossiers:
         if rng.random() < self.scenario.defect("nine_digit_owner_id"):
             return f"{rng.randrange(10**9):09d}"
         birth_province = rng.choice(self.province.formed_from)
-        year = rng.randint(1950, 2007)
-        sex = rng.randint(0, 1)
-        century_sex = (0 if year < 2000 else 2) + sex
-        return f"0{birth_province}{century_sex}{year % 100:02d}{rng.randrange(10**6):06d}"
+        return people.new_personal_id(rng, birth_province, rng.randint(1950, 2007), rng.randint(1, 2))
 
     @staticmethod
-    def _name(rng: random.Random) -> str:
-        return f"{rng.choice(FAMILY_NAMES)} {rng.choice(MIDDLE_NAMES)} {rng.choice(GIVEN_NAMES)}"
+    def _owner_name(owner_id: str, rng: random.Random) -> str:
+        """The population DB's name for the owner's ID, so verifications can match."""
+        person = people.citizen(owner_id)
+        if person is not None:
+            return person.full_name
+        return f"{rng.choice(people.FAMILY_NAMES)} {rng.choice(people.MIDDLE_MALE)} {rng.choice(people.GIVEN_MALE)}"
 
 
 class PortalData:
