@@ -104,6 +104,19 @@ def db_upgrade():
     console.print(f"Warehouse up to date: {_display_url(settings.db_url)}")
 
 
+@db_app.command("grant-dashboard")
+def db_grant_dashboard(role: str = typer.Argument("lienthong_dashboard", help="Role to create or update."),
+                       print_only: bool = typer.Option(False, "--print", help="Show the SQL instead of running it.")):
+    """PostgreSQL: give a read-only dashboard role SELECT on the metric_* tables only."""
+    from hub.warehouse.roles import dashboard_grants, grant_dashboard_role
+
+    settings = _settings()
+    engine = pipeline.warehouse(settings)
+    statements = dashboard_grants(engine, role) if print_only else grant_dashboard_role(engine, role)
+    for statement in statements:
+        console.print(statement + ";", highlight=False)
+
+
 @app.command()
 def sync(source: str = typer.Argument(..., help="Source name, e.g. dvc_portal."),
          partition: Optional[list[str]] = typer.Option(None, help="Only these partitions (repeatable).")):

@@ -6,6 +6,7 @@ note that seven new provinces carry their partner's GSO code (admin_units.md sec
 """
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -58,10 +59,21 @@ def _commune_type(raw: dict) -> str:
 
 
 @dataclass(frozen=True)
+class CommuneLink:
+    old_code: str
+    new_code: str
+    partial: bool
+
+
+AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True)
 class AdminUnits:
     provinces: dict[str, Province]
     communes: dict[str, Commune]
     old_provinces: dict[str, OldProvince]
+    commune_links: tuple[CommuneLink, ...] = ()
 
     @property
     def by_dvcqg(self) -> dict[str, Province]:
@@ -80,6 +92,28 @@ class AdminUnits:
         mapping.update({code: code for code in self.provinces})
         mapping.update({p.dvcqg_code: p.code for p in self.provinces.values()})
         return mapping
+
+    def old_commune_resolution(self) -> dict[str, str]:
+        """Pre-merger commune code -> the new commune that took it over, or AMBIGUOUS.
+
+        An old commune split across several new ones resolves to the one that received it
+        whole, else to the one that kept its code; otherwise it cannot be attributed.
+        """
+        links: dict[str, list[CommuneLink]] = {}
+        for link in self.commune_links:
+            links.setdefault(link.old_code, []).append(link)
+        resolution = {}
+        for old, targets in links.items():
+            whole = [t for t in targets if not t.partial]
+            if len(targets) == 1:
+                resolution[old] = targets[0].new_code
+            elif len(whole) == 1:
+                resolution[old] = whole[0].new_code
+            elif any(t.new_code == old for t in targets):
+                resolution[old] = old
+            else:
+                resolution[old] = AMBIGUOUS
+        return resolution
 
 
 @lru_cache(maxsize=1)
@@ -114,4 +148,6 @@ def load_admin_units() -> AdminUnits:
         raw["Code"]: OldProvince(code=raw["Code"], full_name=raw["FullName"], new_code=new_of_old[raw["Code"]])
         for raw in raw_old
     }
-    return AdminUnits(provinces=provinces, communes=communes, old_provinces=old_provinces)
+    with (REFERENCE_DIR / "commune_crosswalk_2025.csv").open(encoding="utf-8") as fh:
+        links = tuple(CommuneLink(r["old_code"], r["new_code"], r["partial"] == "1") for r in csv.DictReader(fh))
+    return AdminUnits(provinces=provinces, communes=communes, old_provinces=old_provinces, commune_links=links)

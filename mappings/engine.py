@@ -4,13 +4,21 @@ A field rule names its source field(s), a type and optional constraints. A recor
 fail goes to quarantine with every reason found; the others become canonical rows. The engine
 holds no per-field logic: adding a source is a YAML file.
 
-Rule keys: from (name or list, first non-empty wins), type (string | integer | datetime | code |
-flag | province | commune | local_date | constant), required, codes (a list in codes.yaml),
-format (datetime), max_length, min, max, missing (value used when empty), value (constant),
-of (local_date: the datetime field it derives from).
+Rule keys: from (name or list, first non-empty wins), type (string | integer | datetime | date |
+code | flag | province | commune | local_date | json | parent | constant), required, codes (a list in
+codes.yaml), format (datetime/date; "ISO8601" for ISO-8601 with or without offset), timezone
+(of naive datetimes, default Asia/Ho_Chi_Minh), max_length, min, max, missing (value used when
+empty), value (constant), of (local_date: the datetime field it derives from), as_of (commune:
+the datetime field that dates the code, for the pre-/post-merger vintage), ambiguous (commune:
+"quarantine" (default) or "null" for a pre-merger commune split across several new ones),
+field (parent: the parent's canonical field).
+
+``children`` declares rows exploded from a list-valued source field (attachments of a dossier):
+a record is loaded whole or quarantined whole, children included.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +27,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from mappings.admin_units import load_admin_units
+from mappings.admin_units import AMBIGUOUS, MERGER_EFFECTIVE, load_admin_units
 from mappings.pii import PiiPolicy
 
 MAPPINGS_DIR = Path(__file__).parent
@@ -44,7 +52,8 @@ class FieldRule:
     required: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
-    TYPES = ("string", "integer", "datetime", "code", "flag", "province", "commune", "local_date", "constant")
+    TYPES = ("string", "integer", "datetime", "date", "code", "flag", "province", "commune", "local_date", "json",
+             "parent", "constant")
 
     @classmethod
     def parse(cls, name: str, spec: dict) -> "FieldRule":
@@ -67,6 +76,21 @@ class FieldRule:
 class MappingResult:
     rows: list[dict]
     quarantined: list[tuple[int, str]]  # (index in the input batch, reason)
+    children: dict[str, list[dict]] = field(default_factory=dict)  # child table -> rows of loaded records
+
+
+@dataclass(frozen=True)
+class ChildMapping:
+    """Rows exploded from a list-valued field of each record."""
+
+    source_list: str
+    target: str
+    fields: tuple[FieldRule, ...]
+
+    @classmethod
+    def parse(cls, spec: dict) -> "ChildMapping":
+        return cls(source_list=spec["from"], target=spec["target"],
+                   fields=tuple(FieldRule.parse(name, rule or {}) for name, rule in spec["fields"].items()))
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,7 @@ class Mapping:
     record_key: str
     pii: PiiPolicy
     fields: tuple[FieldRule, ...]
+    children: tuple[ChildMapping, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> "Mapping":
@@ -91,30 +116,73 @@ class Mapping:
             record_key=raw["record_key"],
             pii=PiiPolicy.from_spec(raw.get("pii")),
             fields=tuple(FieldRule.parse(name, spec or {}) for name, spec in raw["fields"].items()),
+            children=tuple(ChildMapping.parse(spec) for spec in raw.get("children", [])),
         )
 
     def apply(self, records: list[dict]) -> MappingResult:
         if not records:
-            return MappingResult([], [])
+            return MappingResult([], [], {child.target: [] for child in self.children})
         frame = pd.DataFrame.from_records(records)
         frame.index = pd.RangeIndex(len(frame))
-        out: dict[str, pd.Series] = {}
-        errors: list[pd.Series] = []
-        for rule in self.fields:
-            value, error = _convert(rule, frame, out)
-            if rule.required:
-                missing = value.isna() & (error.isna() if error is not None else True)
-                req = pd.Series(pd.NA, index=frame.index, dtype="object")
-                req[missing] = f"{rule.label}: required value missing"
-                errors.append(req)
-            if error is not None:
-                errors.append(error)
-            out[rule.name] = value
+        out, errors = _convert_all(self.fields, frame, {})
+        canonical = pd.DataFrame(out)
+        child_frames = []
+        for child in self.children:
+            rows, child_errors = _explode(child, records, canonical)
+            errors += child_errors
+            child_frames.append((child, rows))
         reasons = _join_reasons(errors, frame.index)
         bad = reasons.notna()
-        canonical = pd.DataFrame(out)[~bad]
         quarantined = [(int(i), reasons[i]) for i in reasons.index[bad]]
-        return MappingResult(_to_records(canonical), quarantined)
+        children = {}
+        for child, rows in child_frames:
+            keep = ~rows["__parent"].isin(reasons.index[bad]) if len(rows) else pd.Series(dtype=bool)
+            children[child.target] = _to_records(rows[keep].drop(columns="__parent")) if len(rows) else []
+        return MappingResult(_to_records(canonical[~bad]), quarantined, children)
+
+
+def _convert_all(rules, frame: pd.DataFrame, parent: dict[str, pd.Series]) -> tuple[dict, list[pd.Series]]:
+    out: dict[str, pd.Series] = {}
+    errors: list[pd.Series] = []
+    for rule in rules:
+        value, error = _convert(rule, frame, out, parent)
+        if rule.required:
+            missing = value.isna() & (error.isna() if error is not None else True)
+            req = pd.Series(pd.NA, index=frame.index, dtype="object")
+            req[missing] = f"{rule.label}: required value missing"
+            errors.append(req)
+        if error is not None:
+            errors.append(error)
+        out[rule.name] = value
+    return out, errors
+
+
+def _explode(child: ChildMapping, records: list[dict], parents: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series]]:
+    """Child rows of every record, and per-record errors (a bad child quarantines its parent)."""
+    owners, elements, shape = [], [], pd.Series(pd.NA, index=parents.index, dtype="object")
+    for i, record in enumerate(records):
+        items = record.get(child.source_list) if isinstance(record, dict) else None
+        if items in (None, ""):
+            continue
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            shape[i] = f"{child.source_list}: expected a list of objects"
+            continue
+        owners += [i] * len(items)
+        elements += items
+    if not elements:
+        return pd.DataFrame(), [shape]
+    frame = pd.DataFrame.from_records(elements)
+    owner = pd.Series(owners, index=frame.index)
+    parent_values = {name: column.reindex(owner).set_axis(frame.index) for name, column in parents.items()}
+    out, errors = _convert_all(child.fields, frame, parent_values)
+    rows = pd.DataFrame(out)
+    rows["__parent"] = owner
+    per_parent = [
+        error.dropna().groupby(owner[error.dropna().index]).agg(
+            lambda msgs: f"{child.source_list}[]: " + "; ".join(sorted(set(msgs)))).reindex(parents.index)
+        for error in errors if error.notna().any()
+    ]
+    return rows, [shape] + per_parent
 
 
 def _join_reasons(errors: list[pd.Series], index: pd.Index) -> pd.Series:
@@ -156,7 +224,7 @@ def _merge(a: pd.Series | None, b: pd.Series | None) -> pd.Series | None:
     return a.where(a.notna(), b)
 
 
-def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series]):
+def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series], parent: dict[str, pd.Series]):
     opts = rule.options
     index = frame.index
 
@@ -167,6 +235,8 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series]):
 
     if rule.type == "constant":
         return pd.Series(opts["value"], index=index, dtype="object"), None
+    if rule.type == "parent":
+        return parent[opts["field"]], None
     if rule.type == "local_date":
         source = done[opts["of"]]
         local = pd.to_datetime(source, utc=True).dt.tz_convert(LOCAL_TZ)
@@ -191,10 +261,22 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series]):
         return number.where(~bad).astype("Int64"), error
     if rule.type == "datetime":
         fmt = opts.get("format", "%Y%m%d%H%M%S")
+        utc = _parse_datetime(text, fmt, opts.get("timezone", LOCAL_TZ))
+        bad = present & utc.isna()
+        return utc, _merge(shape_error, fail(bad, f"{rule.label}: not a date in the format {fmt}"))
+    if rule.type == "date":
+        fmt = opts.get("format", "%Y-%m-%d")
         parsed = pd.to_datetime(text, format=fmt, errors="coerce")
         bad = present & parsed.isna()
-        utc = parsed.dt.tz_localize(opts.get("timezone", LOCAL_TZ), ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-        return utc, _merge(shape_error, fail(bad, f"{rule.label}: not a date in the format {fmt}"))
+        dates = parsed.dt.date.astype("object").where(parsed.notna(), None)
+        return dates, _merge(shape_error, fail(bad, f"{rule.label}: not a date in the format {fmt}"))
+    if rule.type == "json":
+        columns = [c for c in rule.sources if c in frame.columns]
+        texts = {c: _text(frame, (c,))[0] for c in columns}
+        packed = pd.Series([
+            json.dumps({c: texts[c][i] for c in columns if pd.notna(texts[c][i])}, ensure_ascii=False, sort_keys=True)
+            for i in index], index=index, dtype="object")
+        return packed, None
     if rule.type in ("code", "flag"):
         codes = {"0": False, "1": True} if rule.type == "flag" else code_lists()[opts["codes"]]
         mapped = text.map(codes)
@@ -202,15 +284,55 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series]):
         if "missing" in opts:
             mapped = mapped.where(present, opts["missing"])
         error = _merge(shape_error, fail(unknown, f"{rule.label}: unknown code"))
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in codes.values()):
+            return mapped.astype("Int64"), error
         return mapped.astype("object").where(mapped.notna(), None), error
     if rule.type == "province":
         crosswalk = load_admin_units().province_crosswalk()
         mapped = text.map(crosswalk)
         return mapped, _merge(shape_error, fail(present & mapped.isna(), f"{rule.label}: unknown province code"))
     if rule.type == "commune":
-        known = present & text.isin(load_admin_units().communes.keys())
-        return text.where(known, pd.NA), _merge(shape_error, fail(present & ~known, f"{rule.label}: unknown commune code"))
+        return _commune(rule, text, present, done, shape_error, fail)
     raise MappingError(f"field {rule.name}: unhandled type {rule.type}")
+
+
+def _parse_datetime(text: pd.Series, fmt: str, timezone: str) -> pd.Series:
+    """UTC timestamps; naive values are read in ``timezone``, offsets (ISO-8601) are honoured."""
+    if fmt.upper() == "ISO8601":
+        parsed = text.map(lambda v: pd.to_datetime(v, format="ISO8601", errors="coerce") if isinstance(v, str) else pd.NaT)
+        return pd.Series([
+            pd.NaT if pd.isna(v) else (v.tz_localize(timezone) if v.tzinfo is None else v).tz_convert("UTC")
+            for v in parsed], index=text.index, dtype="datetime64[ns, UTC]")
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    return parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+
+
+@lru_cache(maxsize=1)
+def _commune_tables() -> tuple[frozenset[str], dict[str, str]]:
+    units = load_admin_units()
+    return frozenset(units.communes), units.old_commune_resolution()
+
+
+def _commune(rule: FieldRule, text: pd.Series, present: pd.Series, done: dict, shape_error, fail):
+    """A commune code as of the record's date: before 1 July 2025 codes are pre-merger codes and go
+    through the crosswalk; after it they must be current, though stale pre-merger codes still map."""
+    current, old_to_new = _commune_tables()
+    as_of = rule.options.get("as_of")
+    if as_of:
+        boundary = pd.Timestamp(MERGER_EFFECTIVE, tz=LOCAL_TZ).tz_convert("UTC")
+        old_vintage = done[as_of].notna() & (done[as_of] < boundary)
+    else:
+        old_vintage = pd.Series(False, index=text.index)
+    is_current = text.isin(current) & ~old_vintage
+    translated = text.map(old_to_new).where(~is_current)
+    value = text.where(is_current, translated)
+    ambiguous = present & (value == AMBIGUOUS)
+    unknown = present & value.isna()
+    value = value.where(~ambiguous & value.notna(), pd.NA)
+    error = _merge(shape_error, fail(unknown, f"{rule.label}: unknown commune code"))
+    if rule.options.get("ambiguous", "quarantine") == "quarantine":
+        error = _merge(error, fail(ambiguous, f"{rule.label}: pre-merger commune split across several new communes"))
+    return value, error
 
 
 def _to_records(frame: pd.DataFrame) -> list[dict]:

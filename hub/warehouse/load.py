@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Table, delete, insert, select, tuple_
 
 from connectors.base import Batch, CallObservation
 from mappings.engine import Mapping
@@ -53,12 +53,15 @@ def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, map
         row["loaded_at"] = now
     target = metadata.tables[mapping.target]
     with engine.begin() as conn:
+        rows, fresh_keys = _drop_stale(conn, target, result.rows)
         upsert(conn, raw_record, [
             {"source": source, "stream": batch.stream, "record_key": key, "payload_sha256": sha,
              "payload": text, "load_id": load_id, "received_at": now}
             for key, (text, sha) in zip(keys, payloads)
         ], update=False)
-        upsert(conn, target, result.rows, unless_newer="updated_at" if "updated_at" in target.c else None)
+        upsert(conn, target, rows, unless_newer="updated_at" if "updated_at" in target.c else None)
+        for child_table, child_rows in result.children.items():
+            _replace_children(conn, metadata.tables[child_table], target, fresh_keys, child_rows, load_id, now)
         upsert(conn, quarantine, [
             {"source": source, "stream": batch.stream, "record_key": keys[i], "payload_sha256": payloads[i][1],
              "reason": reason, "payload": payloads[i][0], "load_id": load_id, "quarantined_at": now}
@@ -74,6 +77,43 @@ def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, map
                 "value": batch.checkpoint.value, "load_id": load_id, "updated_at": now}])
         write_observations(conn, observations, load_id)
     return BatchOutcome(len(batch.records), len(result.rows), len(result.quarantined))
+
+
+def _key(table: Table, row: dict) -> tuple:
+    return tuple(row[c.name] for c in table.primary_key.columns)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)  # SQLite hands back naive UTC
+
+
+def _drop_stale(conn, target: Table, rows: list[dict]) -> tuple[list[dict], set[tuple]]:
+    """Rows whose stored version is not newer (out-of-order deliveries must not roll back data)."""
+    if not rows or "updated_at" not in target.c or len(target.primary_key.columns) != 1:
+        return rows, {_key(target, r) for r in rows}
+    key_column = next(iter(target.primary_key.columns))
+    stored = dict(conn.execute(select(key_column, target.c.updated_at)
+                               .where(key_column.in_({r[key_column.name] for r in rows}))).all())
+    fresh = [r for r in rows if stored.get(r[key_column.name]) is None
+             or _as_utc(stored[r[key_column.name]]) <= r["updated_at"]]
+    return fresh, {_key(target, r) for r in fresh}
+
+
+def _replace_children(conn, child: Table, parent: Table, parent_keys: set[tuple], rows: list[dict],
+                      load_id: str, now: datetime) -> None:
+    """A loaded record's children are replaced as a set: removed attachments disappear too."""
+    if not parent_keys:
+        return
+    key_names = [c.name for c in parent.primary_key.columns]
+    if len(key_names) == 1:
+        conn.execute(delete(child).where(child.c[key_names[0]].in_([k[0] for k in parent_keys])))
+    else:
+        conn.execute(delete(child).where(tuple_(*(child.c[n] for n in key_names)).in_(list(parent_keys))))
+    kept = [{**r, "load_id": load_id, "loaded_at": now} for r in rows
+            if tuple(r[n] for n in key_names) in parent_keys]
+    upsert(conn, child, kept)
 
 
 def write_observations(conn, observations: list[CallObservation], load_id: str | None) -> None:

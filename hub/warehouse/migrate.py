@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from mappings.admin_units import MERGER_EFFECTIVE, load_admin_units
 
 from .db import upsert
-from .schema import admin_commune, admin_province, admin_province_crosswalk
+from .schema import admin_commune, admin_commune_crosswalk, admin_province, admin_province_crosswalk
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -49,4 +49,9 @@ def seed_reference(engine: Engine) -> None:
             {"old_code": o.code, "old_full_name": o.full_name, "new_code": o.new_code,
              "valid_to": date(2025, 6, 30)}
             for o in units.old_provinces.values()
+        ])
+        upsert(conn, admin_commune_crosswalk, [
+            {"old_code": link.old_code, "new_code": link.new_code, "partial": link.partial,
+             "valid_to": date(2025, 6, 30)}
+            for link in units.commune_links
         ])

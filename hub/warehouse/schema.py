@@ -111,6 +111,14 @@ admin_province_crosswalk = Table(
     Column("valid_to", Date, nullable=False),
 )
 
+admin_commune_crosswalk = Table(
+    "admin_commune_crosswalk", metadata,
+    Column("old_code", String(5), primary_key=True),
+    Column("new_code", String(5), primary_key=True),
+    Column("partial", Boolean, nullable=False),  # the old commune was split; this is one piece
+    Column("valid_to", Date, nullable=False),
+)
+
 # --- canonical ---------------------------------------------------------------------------
 dossier = Table(
     "dossier", metadata,
@@ -120,6 +128,7 @@ dossier = Table(
     Column("province_code", String(2), nullable=False),
     Column("province_code_as_received", String(8)),
     Column("commune_code", String(5)),
+    Column("commune_code_as_received", String(8)),
     Column("channel", String(16), nullable=False),  # online | direct | postal | unknown
     Column("status_code", SmallInteger, nullable=False),
     Column("subject_type", String(16)),
@@ -139,6 +148,78 @@ dossier = Table(
     Column("loaded_at", UTC, nullable=False),
 )
 Index("ix_dossier_received", dossier.c.received_date, dossier.c.province_code)
+
+dossier_attachment = Table(
+    "dossier_attachment", metadata,
+    Column("dossier_id", String(64), primary_key=True),
+    Column("attachment_id", String(128), primary_key=True),
+    Column("component_code", String(64)),
+    Column("is_deleted", Boolean, nullable=False),
+    Column("digitised", Boolean),
+    Column("reuse_state", SmallInteger),  # 0 not reused, 1 reused digitised data, 2 reused another result
+    Column("from_personal_store", Boolean),
+    Column("replaced_by_result_code", String(64)),
+    Column("updated_at", UTC, nullable=False),  # the parent dossier's version
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+
+procedure = Table(
+    "procedure", metadata,
+    Column("procedure_code", String(64), primary_key=True),
+    Column("source", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("field_code", String(64)),
+    Column("field_name", Text),
+    Column("updated_at", UTC, nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+
+procedure_component = Table(
+    "procedure_component", metadata,
+    Column("procedure_code", String(64), primary_key=True),
+    Column("component_code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("originals", SmallInteger),
+    Column("copies", SmallInteger),
+    Column("replaced_by_result_code", String(64)),
+    Column("replaceable_by", String(64)),  # the national/sectoral database whose data can replace it
+    Column("updated_at", UTC, nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+
+citizen_verification = Table(
+    "citizen_verification", metadata,
+    Column("subject_id_hash", String(64), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("outcome", String(16), nullable=False),  # match | mismatch | not_found | malformed_id | fault
+    Column("exists_in_source", Boolean),
+    Column("name_matches", Boolean),
+    Column("birth_date_matches", Boolean),
+    Column("updated_at", UTC, nullable=False),  # when verified
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+
+sectoral_record = Table(
+    "sectoral_record", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("record_key", String(256), primary_key=True),
+    Column("record_type", String(64), nullable=False),
+    Column("subject_id_hash", String(64)),
+    Column("subject_id_kind", String(16)),
+    Column("province_code", String(2)),
+    Column("commune_code", String(5)),
+    Column("commune_code_as_received", String(8)),
+    Column("event_date", Date),
+    Column("attributes", Text),  # JSON of the source-specific fields the mapping keeps
+    Column("updated_at", UTC, nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+Index("ix_sectoral_record_subject", sectoral_record.c.subject_id_hash)
 
 # --- connection health -------------------------------------------------------------------
 health_call = Table(
