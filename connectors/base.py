@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Protocol
 
+import pybreaker
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -123,6 +124,8 @@ class HttpPolicy:
     backoff_jitter: float = 0.5
     pool_size: int = 8
     verify: bool | str = True  # TLS verification on; a path selects a CA bundle
+    breaker_fail_max: int = 5  # consecutive failed calls (after retries) that open the circuit
+    breaker_reset_seconds: float = 60.0  # how long an open circuit fails fast before a trial call
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> "HttpPolicy":
@@ -130,8 +133,26 @@ class HttpPolicy:
         return cls(**known)
 
 
+_BREAKERS: dict[str, pybreaker.CircuitBreaker] = {}
+
+
+def _client_side(error: BaseException) -> bool:
+    # A 4xx or an unparsable reply says nothing about the system's health: it does not trip.
+    return isinstance(error, SourceError) and error.outcome in ("http_4xx", "parse_error")
+
+
+def circuit_breaker(system: str, policy: "HttpPolicy") -> pybreaker.CircuitBreaker:
+    """One breaker per system per process, shared by every client of that system."""
+    if system not in _BREAKERS:
+        _BREAKERS[system] = pybreaker.CircuitBreaker(
+            fail_max=policy.breaker_fail_max, reset_timeout=policy.breaker_reset_seconds,
+            exclude=[_client_side], name=system, throw_new_error_on_trip=False)
+    return _BREAKERS[system]
+
+
 class HttpClient:
-    """A pooled keep-alive session with bounded, jittered retries honouring Retry-After."""
+    """A pooled keep-alive session with bounded, jittered retries honouring Retry-After,
+    behind the system's circuit breaker."""
 
     def __init__(self, system: str, base_url: str, policy: HttpPolicy | None = None,
                  recorder: HealthRecorder | None = None, headers: dict[str, str] | None = None):
@@ -160,8 +181,16 @@ class HttpClient:
         self.session.mount("https://", adapter)
 
     def post_json(self, path: str, payload: dict, endpoint: str | None = None) -> Any:
-        """POST JSON, return the decoded reply; raise ``SourceError`` on transport or HTTP failure."""
+        """POST JSON, return the decoded reply; raise ``SourceError`` on transport or HTTP failure,
+        or at once (outcome ``circuit_open``) while the system's circuit is open."""
         self._endpoint = endpoint or path
+        try:
+            return circuit_breaker(self.system, self.policy).call(self._post_json, path, payload)
+        except pybreaker.CircuitBreakerError:
+            raise SourceError(self.system, self._endpoint, "circuit_open",
+                              "too many consecutive failures; calls paused") from None
+
+    def _post_json(self, path: str, payload: dict) -> Any:
         started = time.perf_counter()
         try:
             response = self.session.post(
