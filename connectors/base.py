@@ -36,6 +36,13 @@ class Batch:
     partition: str
     records: list[dict]
     checkpoint: Checkpoint | None = None
+    # Items the connector could not even turn into records (undecodable bytes, broken rows),
+    # each with its reason: they are counted as fetched and land in quarantine.
+    rejects: list[tuple[dict, str]] = field(default_factory=list)
+
+    @property
+    def fetched(self) -> int:
+        return len(self.records) + len(self.rejects)
 
 
 class SourceConnector(Protocol):
@@ -181,21 +188,36 @@ class HttpClient:
         self.session.mount("https://", adapter)
 
     def post_json(self, path: str, payload: dict, endpoint: str | None = None) -> Any:
-        """POST JSON, return the decoded reply; raise ``SourceError`` on transport or HTTP failure,
+        """POST JSON and return the decoded reply (see ``request_json``)."""
+        return self.request_json("POST", path, endpoint=endpoint, json=payload)
+
+    def get_json(self, path: str, params: dict | None = None, endpoint: str | None = None) -> Any:
+        """GET with query parameters and return the decoded reply (see ``request_json``)."""
+        return self.request_json("GET", path, endpoint=endpoint, params=params)
+
+    def request_json(self, method: str, path: str, endpoint: str | None = None, **kwargs) -> Any:
+        """Send, return the decoded JSON reply; raise ``SourceError`` on transport or HTTP failure,
         or at once (outcome ``circuit_open``) while the system's circuit is open."""
+        return self._guarded(method, path, endpoint, kwargs, decode=True)
+
+    def request_raw(self, method: str, path: str, endpoint: str | None = None, **kwargs) -> bytes:
+        """Like ``request_json`` for replies that are not JSON (SOAP, files): the body as bytes."""
+        return self._guarded(method, path, endpoint, kwargs, decode=False)
+
+    def _guarded(self, method: str, path: str, endpoint: str | None, kwargs: dict, decode: bool) -> Any:
         self._endpoint = endpoint or path
         try:
-            return circuit_breaker(self.system, self.policy).call(self._post_json, path, payload)
+            return circuit_breaker(self.system, self.policy).call(self._request, method, path, kwargs, decode)
         except pybreaker.CircuitBreakerError:
             raise SourceError(self.system, self._endpoint, "circuit_open",
                               "too many consecutive failures; calls paused") from None
 
-    def _post_json(self, path: str, payload: dict) -> Any:
+    def _request(self, method: str, path: str, kwargs: dict, decode: bool = True) -> Any:
         started = time.perf_counter()
         try:
-            response = self.session.post(
-                f"{self.base_url}{path}", json=payload,
-                timeout=(self.policy.connect_timeout, self.policy.read_timeout))
+            response = self.session.request(
+                method, f"{self.base_url}{path}",
+                timeout=(self.policy.connect_timeout, self.policy.read_timeout), **kwargs)
         except requests.RequestException as exc:
             outcome = outcome_of_error(exc)
             self.recorder.record(self.system, self._endpoint, outcome, None, _ms(started))
@@ -206,6 +228,9 @@ class HttpClient:
         if outcome != "ok":
             self.recorder.record(self.system, self._endpoint, outcome, response.status_code, latency, size)
             raise SourceError(self.system, self._endpoint, outcome, f"HTTP {response.status_code}")
+        if not decode:
+            self.recorder.record(self.system, self._endpoint, "ok", response.status_code, latency, size)
+            return response.content
         try:
             body = response.json()
         except (json.JSONDecodeError, ValueError):

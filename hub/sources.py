@@ -30,13 +30,31 @@ def _dvc_portal(config: SystemConfig, recorder: HealthRecorder) -> SourceConnect
     return DvcPortalConnector(config, recorder)
 
 
-SOURCES: dict[str, SourceSpec] = {
+BUILT_IN: dict[str, SourceSpec] = {
     "dvc_portal": SourceSpec("dvc_portal", {"dossiers": "dvc_portal_dossiers.yaml"}, _dvc_portal),
 }
 
 
+def _sectoral(declaration) -> SourceSpec:
+    from connectors.sectoral import make_connector
+
+    return SourceSpec(declaration.name, {declaration.stream: declaration.mapping},
+                      lambda config, recorder: make_connector(declaration, config, recorder))
+
+
+def all_sources() -> dict[str, SourceSpec]:
+    """Built-in sources and every sectoral source declared in YAML (read afresh: declarations
+    can be added without a restart of the scheduler's workers)."""
+    from connectors.sectoral import load_declarations
+
+    sources = dict(BUILT_IN)
+    sources.update({name: _sectoral(d) for name, d in load_declarations().items()})
+    return sources
+
+
 def get_source(name: str) -> SourceSpec:
+    sources = all_sources()
     try:
-        return SOURCES[name]
+        return sources[name]
     except KeyError:
-        raise KeyError(f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}") from None
+        raise KeyError(f"unknown source {name!r}; known: {', '.join(sorted(sources))}") from None

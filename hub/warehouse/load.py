@@ -48,6 +48,8 @@ def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, map
     payloads = [_payload(record) for record in scrubbed]
     keys = [str(record.get(mapping.record_key) or f"sha256:{sha}") for record, (_, sha) in zip(scrubbed, payloads)]
     result = mapping.apply(scrubbed)
+    rejects = [(mapping.pii.scrub(item, pii_key), reason) for item, reason in batch.rejects]
+    reject_payloads = [_payload(item) for item, _ in rejects]
     for row in result.rows:
         row["load_id"] = load_id
         row["loaded_at"] = now
@@ -66,17 +68,21 @@ def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, map
             {"source": source, "stream": batch.stream, "record_key": keys[i], "payload_sha256": payloads[i][1],
              "reason": reason, "payload": payloads[i][0], "load_id": load_id, "quarantined_at": now}
             for i, reason in result.quarantined
+        ] + [
+            {"source": source, "stream": batch.stream, "record_key": f"sha256:{sha}", "payload_sha256": sha,
+             "reason": reason, "payload": text, "load_id": load_id, "quarantined_at": now}
+            for (_, reason), (text, sha) in zip(rejects, reject_payloads)
         ])
         conn.execute(insert(batch_reconciliation).values(
             load_id=load_id, batch_no=batch_no, source=source, stream=batch.stream, partition=batch.partition,
-            fetched=len(batch.records), loaded=len(result.rows), quarantined=len(result.quarantined),
+            fetched=batch.fetched, loaded=len(result.rows), quarantined=len(result.quarantined) + len(rejects),
             recorded_at=now))
         if batch.checkpoint is not None:
             upsert(conn, sync_checkpoint, [{
                 "source": source, "stream": batch.checkpoint.stream, "partition": batch.checkpoint.partition,
                 "value": batch.checkpoint.value, "load_id": load_id, "updated_at": now}])
         write_observations(conn, observations, load_id)
-    return BatchOutcome(len(batch.records), len(result.rows), len(result.quarantined))
+    return BatchOutcome(batch.fetched, len(result.rows), len(result.quarantined) + len(rejects))
 
 
 def _key(table: Table, row: dict) -> tuple:

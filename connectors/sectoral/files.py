@@ -1,0 +1,83 @@
+"""File drops: daily CSV exports in a directory (e.g. civil status), read file by file in name order.
+
+The checkpoint is the last file fully stored. Encoding, BOM and delimiter are declared; a file
+that does not decode, or a row whose field count disagrees with the header, becomes a reject
+with its reason rather than stopping the sync.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import time
+from pathlib import Path
+from typing import Iterator
+
+from connectors.base import Batch, Checkpoint, HealthRecorder
+from connectors.config import SystemConfig
+
+from .declaration import SectoralSource
+
+MAX_FIELD = 64 * 1024  # a cell larger than this is hostile or broken, not data
+
+
+class FileDropConnector:
+    """Options: directory (else the system URL file:///…), pattern, encoding, delimiter, batch_size."""
+
+    def __init__(self, source: SectoralSource, config: SystemConfig, options: dict, recorder: HealthRecorder | None):
+        self.source = source.name
+        self.declared = source
+        self.options = options
+        self.recorder = recorder or HealthRecorder()
+        directory = options.get("directory") or config.base_url.removeprefix("file://")
+        self.directory = Path(directory)
+
+    def partitions(self) -> list[str]:
+        return list(self.declared.partitions)
+
+    def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+        pattern = self.options.get("pattern", "*.csv")
+        files = sorted(p for p in self.directory.glob(pattern) if p.is_file() and p.name > (checkpoint or ""))
+        for path in files:
+            yield from self._read_file(stream, partition, path)
+
+    def _read_file(self, stream: str, partition: str, path: Path) -> Iterator[Batch]:
+        started = time.perf_counter()
+        data = path.read_bytes()
+        encoding = self.options.get("encoding", "utf-8-sig")
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            self._observe(path, "parse_error", started, len(data))
+            yield Batch(stream, partition, [], Checkpoint(stream, partition, path.name),
+                        rejects=[({"file": path.name}, f"{path.name}: not valid {encoding} at byte {exc.start}")])
+            return
+        self._observe(path, "ok", started, len(data))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.options.get("delimiter", ","))
+        size = int(self.options.get("batch_size", 1000))
+        records, rejects = [], []
+        try:
+            header = next(reader)
+        except StopIteration:
+            header = []
+        line = 1
+        for row in reader:
+            line += 1
+            if not any(row):
+                continue
+            if len(row) != len(header):
+                rejects.append(({"file": path.name, "line": line}, f"{path.name}:{line}: {len(row)} fields, header has {len(header)}"))
+            elif any(len(cell) > MAX_FIELD for cell in row):
+                rejects.append(({"file": path.name, "line": line}, f"{path.name}:{line}: a field longer than {MAX_FIELD} characters"))
+            else:
+                records.append(dict(zip(header, row)))
+            if len(records) + len(rejects) >= size:
+                yield Batch(stream, partition, records, None, rejects)
+                records, rejects = [], []
+        yield Batch(stream, partition, records, Checkpoint(stream, partition, path.name), rejects)
+
+    def _observe(self, path: Path, outcome: str, started: float, size: int) -> None:
+        self.recorder.record(self.source, f"file:{self.options.get('pattern', '*.csv')}", outcome, None,
+                             round((time.perf_counter() - started) * 1000, 3), size)
+
+    def close(self) -> None:
+        pass
