@@ -86,10 +86,10 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
     source = get_source(source_name)
     recorder = HealthRecorder()
     report = SyncReport(source=source_name, load_id=str(uuid.uuid4()))
+    connector = source.connect(settings, recorder, system)  # fails before any bookkeeping if unconfigured
     with engine.begin() as conn:
         conn.execute(insert(load_run).values(load_id=report.load_id, source=source_name,
                                              started_at=datetime.now(timezone.utc), status="running"))
-    connector = source.connect(settings, recorder, system)
     try:
         report.partitions = list(partitions or connector.partitions())
         for stream in source.streams:
