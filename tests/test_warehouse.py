@@ -139,3 +139,13 @@ def test_a_pre_merger_commune_split_across_new_communes_keeps_the_dossier_withou
         row = conn.execute(select(dossier.c.province_code, dossier.c.commune_code,
                                   dossier.c.commune_code_as_received)).one()
     assert tuple(row) == ("01", None, "00019")
+
+
+def test_an_oversized_record_is_quarantined_by_size_without_its_bulk(engine, mapping):
+    huge = portal_dossier(MaHoSo="H52.1-250710-0077", TrichYeuHoSo="x" * (2 << 20))
+    outcome = _store(engine, mapping, [huge, portal_dossier()])
+    assert (outcome.fetched, outcome.loaded, outcome.quarantined) == (2, 1, 1)
+    with engine.connect() as conn:
+        reason, payload = conn.execute(select(quarantine.c.reason, quarantine.c.payload)).one()
+    assert "exceeds the 1,048,576 limit" in reason and len(payload) < 1000
+    assert "H52.1-250710-0077" in payload

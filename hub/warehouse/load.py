@@ -19,6 +19,9 @@ from .db import upsert
 from .schema import batch_reconciliation, health_call, metadata, quarantine, raw_record, sync_checkpoint
 
 
+MAX_RECORD_CHARS = 1 << 20
+
+
 @dataclass(frozen=True)
 class BatchOutcome:
     fetched: int
@@ -43,12 +46,19 @@ def read_checkpoint(engine: Engine, source: str, stream: str, partition: str) ->
 def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, mapping: Mapping, batch: Batch,
                 pii_key: bytes, observations: list[CallObservation]) -> BatchOutcome:
     now = datetime.now(timezone.utc)
-    scrubbed = [mapping.pii.scrub(record, pii_key) if isinstance(record, dict) else {"_value": record}
-                for record in batch.records]
-    payloads = [_payload(record) for record in scrubbed]
-    keys = [str(record.get(mapping.record_key) or f"sha256:{sha}") for record, (_, sha) in zip(scrubbed, payloads)]
+    scrubbed, payloads, rejects = [], [], [(mapping.pii.scrub(item, pii_key), reason) for item, reason in batch.rejects]
+    for record in batch.records:
+        record = mapping.pii.scrub(record, pii_key) if isinstance(record, dict) else {"_value": repr(record)[:1000]}
+        payload = _payload(record)
+        if len(payload[0]) > MAX_RECORD_CHARS:  # hostile or broken: keep its identity, not its bulk
+            key = str(record.get(mapping.record_key, ""))[:256]
+            rejects.append(({"record_key": key, "characters": len(payload[0])},
+                            f"record of {len(payload[0]):,} characters exceeds the {MAX_RECORD_CHARS:,} limit"))
+            continue
+        scrubbed.append(record)
+        payloads.append(payload)
+    keys = [str(record.get(mapping.record_key) or f"sha256:{sha}")[:256] for record, (_, sha) in zip(scrubbed, payloads)]
     result = mapping.apply(scrubbed)
-    rejects = [(mapping.pii.scrub(item, pii_key), reason) for item, reason in batch.rejects]
     reject_payloads = [_payload(item) for item, _ in rejects]
     for row in result.rows:
         row["load_id"] = load_id
