@@ -251,14 +251,16 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series], p
             error = _merge(error, fail(present & (text.str.len() > limit), f"{rule.label}: longer than {limit} characters"))
         return text, error
     if rule.type == "integer":
-        number = pd.to_numeric(text, errors="coerce")
-        bad = present & (number.isna() | (number % 1 != 0))
+        number = pd.to_numeric(text, errors="coerce").astype("float64")
+        # Beyond 2**53 a float no longer holds an exact integer: such values are errors, not data.
+        exact = number.notna() & (number.abs() < 2**53)
+        bad = present & (~exact | (number % 1 != 0))
         error = _merge(shape_error, fail(bad, f"{rule.label}: not an integer"))
         if "min" in opts or "max" in opts:
             low, high = opts.get("min", float("-inf")), opts.get("max", float("inf"))
             error = _merge(error, fail(~bad & present & ((number < low) | (number > high)),
                                        f"{rule.label}: outside {low}..{high}"))
-        return number.where(~bad).astype("Int64"), error
+        return number.where(exact & ~bad).astype("Int64"), error
     if rule.type == "datetime":
         fmt = opts.get("format", "%Y%m%d%H%M%S")
         utc = _parse_datetime(text, fmt, opts.get("timezone", LOCAL_TZ))
