@@ -22,11 +22,16 @@ def configure_logging(var_dir: Path, level: int = logging.INFO) -> Path:
     path = var_dir / "logs" / "lienthong.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
-    if not any(getattr(h, "_lienthong", False) for h in root.handlers):
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(JsonLines())
-        handler._lienthong = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+    ours = [h for h in root.handlers if getattr(h, "_lienthong", False)]
+    if any(Path(h.baseFilename) == path.resolve() for h in ours):
+        return path
+    for handler in ours:  # configured again for another var/ (tests, embedded use): move the file
+        root.removeHandler(handler)
+        handler.close()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(JsonLines())
+    handler._lienthong = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
     root.setLevel(level)
     for noisy in ("urllib3", "great_expectations", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
