@@ -52,6 +52,13 @@ class SourceConnector(Protocol):
 
     def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]: ...
 
+    def probe(self) -> None:
+        """One cheap call proving the system answers; its observation goes to the recorder.
+        Raises SourceError when the system does not answer properly."""
+        ...
+
+    def close(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class CallObservation:

@@ -213,11 +213,15 @@ def report(lang: Optional[str] = typer.Option(None, help="vi (default) or en."))
 
 
 @app.command()
-def health():
+def health(probe: bool = typer.Option(False, "--probe", help="First send one cheap call to every configured system.")):
     """Connection health: calls per system and outcome, with latency."""
     from hub.warehouse.schema import health_call
 
     settings = _settings()
+    if probe:
+        for result in pipeline.probe_sources(settings):
+            colour = "green" if result.ok else "red"
+            console.print(f"probe {result.system}: [{colour}]{result.detail}[/{colour}]")
     engine = pipeline.warehouse(settings)
     with engine.connect() as conn:
         rows = conn.execute(

@@ -129,6 +129,44 @@ def _sync_partition(engine, settings, connector, source_name, stream, partition,
                                                "error": type(exc).__name__})
 
 
+@dataclass(frozen=True)
+class ProbeResult:
+    system: str
+    ok: bool
+    detail: str
+
+
+def probe_sources(settings: Settings | None = None, names: list[str] | None = None) -> list[ProbeResult]:
+    """One cheap call per configured system, recorded in health_call: the heartbeat of connection health."""
+    from connectors.base import SourceError
+    from connectors.config import SystemNotConfigured
+    from hub.sources import all_sources
+
+    settings = settings or Settings.load()
+    engine = warehouse(settings)
+    results = []
+    for name in names or list(all_sources()):
+        recorder = HealthRecorder()
+        try:
+            connector = get_source(name).connect(settings, recorder)
+        except SystemNotConfigured:
+            if names:
+                raise
+            continue
+        try:
+            connector.probe()
+            results.append(ProbeResult(name, True, "ok"))
+        except SourceError as exc:
+            results.append(ProbeResult(name, False, exc.outcome))
+        except Exception as exc:  # a probe reports, it never raises
+            results.append(ProbeResult(name, False, type(exc).__name__))
+        finally:
+            connector.close()
+            with engine.begin() as conn:
+                write_observations(conn, recorder.drain(), None)
+    return results
+
+
 def check(settings: Settings | None = None):
     from quality.run import run_dossier_checks
 
@@ -136,8 +174,18 @@ def check(settings: Settings | None = None):
     return run_dossier_checks(warehouse(settings))
 
 
+def publish_health(settings: Settings | None = None) -> list[dict]:
+    from hub.metrics.health import publish_connection_health
+
+    return publish_connection_health(warehouse(settings or Settings.load()))
+
+
 def publish(settings: Settings | None = None, period_start: date | None = None, period_end: date | None = None):
+    """Every metrics table; returns the online filing rates (the headline figures)."""
+    from hub.metrics.health import publish_connection_health
     from hub.metrics.online_rate import publish_online_filing_rate
 
     settings = settings or Settings.load()
-    return publish_online_filing_rate(warehouse(settings), period_start, period_end)
+    engine = warehouse(settings)
+    publish_connection_health(engine)
+    return publish_online_filing_rate(engine, period_start, period_end)

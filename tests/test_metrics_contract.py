@@ -4,6 +4,11 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 CONTRACT = {
+    "metric_connection_health": {
+        "system", "day", "calls", "calls_ok", "calls_http_4xx", "calls_http_5xx", "calls_timeout", "calls_reset",
+        "calls_soap_fault", "calls_parse_error", "success_rate_pct", "avg_latency_ms", "max_latency_ms",
+        "bytes_received", "status", "computed_at",
+    },
     "metric_online_filing_rate": {
         "unit_level", "unit_code", "period_start", "period_end", "unit_name", "dossiers_received",
         "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel", "online_rate_pct",

@@ -63,5 +63,8 @@ class DvcPortalConnector:
                 return
             page += 1
 
+    def probe(self) -> None:
+        self.client.login()
+
     def close(self) -> None:
         self.client.close()

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from connectors.base import Batch, Checkpoint, HealthRecorder
+from connectors.base import Batch, Checkpoint, HealthRecorder, SourceError
 from connectors.config import SystemConfig
 
 from .declaration import SectoralSource
@@ -78,6 +78,13 @@ class FileDropConnector:
     def _observe(self, path: Path, outcome: str, started: float, size: int) -> None:
         self.recorder.record(self.source, f"file:{self.options.get('pattern', '*.csv')}", outcome, None,
                              round((time.perf_counter() - started) * 1000, 3), size)
+
+    def probe(self) -> None:
+        started = time.perf_counter()
+        if not self.directory.is_dir():
+            self.recorder.record(self.source, "probe", "reset", None, round((time.perf_counter() - started) * 1000, 3))
+            raise SourceError(self.source, "probe", "reset", "drop directory missing")
+        self.recorder.record(self.source, "probe", "ok", None, round((time.perf_counter() - started) * 1000, 3))
 
     def close(self) -> None:
         pass

@@ -51,5 +51,9 @@ class RestCursorConnector:
                 return
             params[o.get("cursor_param", "cursor")] = cursor
 
+    def probe(self) -> None:
+        self.http.get_json(self.options["path"], params={self.options.get("limit_param", "limit"): 1},
+                           endpoint="probe")
+
     def close(self) -> None:
         self.http.close()

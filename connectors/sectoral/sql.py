@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Iterator
 
-from sqlalchemy import MetaData, Table, create_engine, select, tuple_
+from sqlalchemy import MetaData, Table, create_engine, literal, select, tuple_
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -98,6 +98,9 @@ class SqlWatermarkConnector:
         self.recorder.record(self.source, stream, "ok", None, round((time.perf_counter() - started) * 1000, 3),
                              sum(len(json.dumps(r, default=str)) for r in rows))
         return rows
+
+    def probe(self) -> None:
+        self._fetch(select(literal(1).label("ok")), "probe")
 
     def close(self) -> None:
         self.engine.dispose()

@@ -9,6 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Table, delete, insert, select, tuple_
 
@@ -20,6 +21,7 @@ from .schema import batch_reconciliation, health_call, metadata, quarantine, raw
 
 
 MAX_RECORD_CHARS = 1 << 20
+LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def write_observations(conn, observations: list[CallObservation], load_id: str |
     if observations:
         conn.execute(insert(health_call), [
             {"system": o.system, "endpoint": o.endpoint, "outcome": o.outcome, "http_status": o.http_status,
-             "latency_ms": o.latency_ms, "bytes": o.bytes, "observed_at": o.observed_at, "load_id": load_id}
+             "latency_ms": o.latency_ms, "bytes": o.bytes, "observed_at": o.observed_at,
+             "observed_date": o.observed_at.astimezone(LOCAL_ZONE).date(), "load_id": load_id}
             for o in observations
         ])

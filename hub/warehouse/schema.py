@@ -232,6 +232,7 @@ health_call = Table(
     Column("latency_ms", Float),
     Column("bytes", Integer, nullable=False, default=0),
     Column("observed_at", UTC, nullable=False),
+    Column("observed_date", Date),  # local (Asia/Ho_Chi_Minh) day, for day-grain roll-ups
     Column("load_id", String(36)),
 )
 Index("ix_health_call_system_time", health_call.c.system, health_call.c.observed_at)
@@ -266,6 +267,26 @@ quality_result = Table(
 )
 
 # --- published metrics (public contract) ----------------------------------------------------
+metric_connection_health = Table(
+    "metric_connection_health", metadata,
+    Column("system", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),  # local day
+    Column("calls", Integer, nullable=False),
+    Column("calls_ok", Integer, nullable=False),
+    Column("calls_http_4xx", Integer, nullable=False),
+    Column("calls_http_5xx", Integer, nullable=False),
+    Column("calls_timeout", Integer, nullable=False),
+    Column("calls_reset", Integer, nullable=False),
+    Column("calls_soap_fault", Integer, nullable=False),
+    Column("calls_parse_error", Integer, nullable=False),
+    Column("success_rate_pct", Float, nullable=False),
+    Column("avg_latency_ms", Float),
+    Column("max_latency_ms", Float),
+    Column("bytes_received", Integer, nullable=False),
+    Column("status", String(8), nullable=False),  # green | yellow | red
+    Column("computed_at", UTC, nullable=False),
+)
+
 metric_online_filing_rate = Table(
     "metric_online_filing_rate", metadata,
     Column("unit_level", String(16), primary_key=True),  # nation | province
