@@ -160,11 +160,23 @@ def _convert_all(rules, frame: pd.DataFrame, parent: dict[str, pd.Series]) -> tu
 def _explode(child: ChildMapping, records: list[dict], parents: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series]]:
     """Child rows of every record, and per-record errors (a bad child quarantines its parent)."""
     owners, elements, shape = [], [], pd.Series(pd.NA, index=parents.index, dtype="object")
+    levels = child.source_list.split("[].")  # "CASES[].COMPONENTS": components of every case
     for i, record in enumerate(records):
-        items = record.get(child.source_list) if isinstance(record, dict) else None
-        if items in (None, ""):
-            continue
-        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        items, broken = [record], False
+        for level in levels:
+            found = []
+            for item in items:
+                inner = item.get(level) if isinstance(item, dict) else None
+                if inner in (None, ""):
+                    continue
+                if not isinstance(inner, list) or not all(isinstance(x, dict) for x in inner):
+                    broken = True
+                    break
+                found += inner
+            items = found
+            if broken:
+                break
+        if broken:
             shape[i] = f"{child.source_list}: expected a list of objects"
             continue
         owners += [i] * len(items)
@@ -201,9 +213,13 @@ def _text(frame: pd.DataFrame, sources: tuple[str, ...]) -> tuple[pd.Series, pd.
     result = pd.Series(pd.NA, index=frame.index, dtype="object")
     error = None
     for source in sources:
-        if source not in frame.columns:
+        if source in frame.columns:
+            column = frame[source]
+        elif _is_path(source) and _path_steps(source)[0] in frame.columns:
+            steps = _path_steps(source)
+            column = frame[steps[0]].map(lambda value: _follow(value, steps[1:]))
+        else:
             continue
-        column = frame[source]
         nested = column.map(lambda v: isinstance(v, (dict, list)))
         if nested.any():
             err = pd.Series(pd.NA, index=frame.index, dtype="object")
@@ -214,6 +230,36 @@ def _text(frame: pd.DataFrame, sources: tuple[str, ...]) -> tuple[pd.Series, pd.
         text = text.mask(text == "")
         result = result.where(result.notna(), text.astype("object"))
     return result.where(result.notna(), pd.NA), error
+
+
+def _is_path(source: str) -> bool:
+    return "." in source or "[" in source
+
+
+@lru_cache(maxsize=256)
+def _path_steps(source: str) -> tuple:
+    """'LINHVUCTHUCHIEN[0].MALINHVUC' -> ('LINHVUCTHUCHIEN', 0, 'MALINHVUC')."""
+    steps: list = []
+    for part in source.split("."):
+        name, _, rest = part.partition("[")
+        if name:
+            steps.append(name)
+        while rest:
+            number, _, rest = rest.partition("]")
+            steps.append(int(number))
+            rest = rest.lstrip("[")
+    return tuple(steps)
+
+
+def _follow(value, steps: tuple):
+    for step in steps:
+        if isinstance(step, int):
+            value = value[step] if isinstance(value, list) and -len(value) <= step < len(value) else None
+        else:
+            value = value.get(step) if isinstance(value, dict) else None
+        if value is None:
+            return None
+    return value
 
 
 def _merge(a: pd.Series | None, b: pd.Series | None) -> pd.Series | None:

@@ -132,3 +132,31 @@ def test_an_empty_batch_maps_to_nothing(mapping):
 def test_pii_policy_parses_nested_fields():
     policy = PiiPolicy.from_spec({"hash": ["A", "L[].B"], "drop": ["N"]})
     assert policy.hash_fields == ("A",) and policy.nested_hash == (("L", "B"),) and policy.drop_fields == ("N",)
+
+
+def test_paths_reach_into_lists_and_children_explode_nested_lists(tmp_path):
+    (tmp_path / "catalogue.yaml").write_text("""
+source: t
+stream: procedures
+target: procedure
+record_key: MATTHC
+fields:
+  procedure_code: {from: MATTHC, type: string, required: true}
+  field_code: {from: "LINHVUCTHUCHIEN[0].MALINHVUC", type: string}
+children:
+  - from: "THANHPHANHOSO[].GIAYTO"
+    target: procedure_component
+    fields:
+      procedure_code: {type: parent, field: procedure_code}
+      component_code: {from: MAGIAYTO, type: string, required: true}
+""", encoding="utf-8")
+    mapping = Mapping.load(tmp_path / "catalogue.yaml")
+    result = mapping.apply([
+        {"MATTHC": "P1", "LINHVUCTHUCHIEN": [{"MALINHVUC": "HT"}, {"MALINHVUC": "X"}],
+         "THANHPHANHOSO": [{"TRUONGHOP": "a", "GIAYTO": [{"MAGIAYTO": "C1"}, {"MAGIAYTO": "C2"}]},
+                           {"TRUONGHOP": "b", "GIAYTO": [{"MAGIAYTO": "C1"}]}]},
+        {"MATTHC": "P2", "LINHVUCTHUCHIEN": [], "THANHPHANHOSO": [{"GIAYTO": "not a list"}]},
+    ])
+    assert result.rows == [{"procedure_code": "P1", "field_code": "HT"}]
+    assert [c["component_code"] for c in result.children["procedure_component"]] == ["C1", "C2", "C1"]
+    assert result.quarantined == [(1, "THANHPHANHOSO[].GIAYTO: expected a list of objects")]
