@@ -24,9 +24,14 @@ def keyed_unit(*parts) -> float:
 
 
 def nfd_variant(text: str, key: str) -> str:
-    """Decomposed Unicode; every other affected record is also upper-cased, as legacy systems do."""
+    """Decomposed Unicode; every other affected record is also upper-cased, as legacy systems do.
+
+    Text without diacritics is upper-cased too, so that every defect is visible in the data.
+    """
     decomposed = unicodedata.normalize("NFD", text)
-    return decomposed.upper() if keyed_unit("upper", key) < 0.5 else decomposed
+    if decomposed == text or keyed_unit("upper", key) < 0.5:
+        return decomposed.upper()
+    return decomposed
 
 
 def malformed_id(personal_id: str, key: str) -> str:
