@@ -280,3 +280,23 @@ def test_the_stack_rewrites_files_under_switched_faults(sandbox):
         assert not any(people.valid_personal_id(pid, TODAY) for pid in ids)
         assert len(ledger.keys_with_defect("social_insurance", "invalid_id")) == len(ids)
     sandbox.refresh_files()
+
+
+# --- the stack ------------------------------------------------------------------------------
+
+def test_the_stack_starts_every_simulator_quickly_and_lists_them_in_endpoints(tmp_path):
+    import time
+
+    from sandbox.stack import SandboxStack
+
+    started = time.monotonic()
+    with SandboxStack("demo", state_dir=tmp_path) as stack:
+        elapsed = time.monotonic() - started
+        endpoints = stack.endpoints
+        assert set(endpoints) == {"dvc_portal", "population_db", "land_registry", "civil_status",
+                                  "social_insurance", "monitoring"}
+        assert all(entry["url"] for entry in endpoints.values())
+        assert Path(endpoints["civil_status"]["path"]).parent == tmp_path
+        assert Path(endpoints["social_insurance"]["path"]).is_file()
+        assert set(stack.faults) == set(endpoints)
+    assert elapsed < 3.0
