@@ -15,13 +15,16 @@ from sqlalchemy import create_engine, inspect, select, text
 from mappings.admin_units import load_admin_units
 from sandbox import people
 from sandbox.civil_status import COLUMNS, CivilStatusExport
+from sandbox.civil_status import ROW_SHAPE as CIVIL_ROW_SHAPE
 from sandbox.faults import FaultSwitches
+from sandbox.insurance import ROW_SHAPE as INSURANCE_ROW_SHAPE
 from sandbox.insurance import TABLE, InsuranceRegister
+from sandbox.land import PARCEL_SHAPE
 from sandbox.ledger import Ledger
 from sandbox.openapi_export import OPENAPI_DIR, openapi_documents, render
-from tests.sandbox_faults import RATE, changed_keys, switched_on
+from tests.sandbox_faults import (RATE, TODAY, assert_exactly_these_changed, defect_visible,
+                                  switched_on)
 
-TODAY = date(2025, 8, 20)
 RECORD_DEFECTS = ["invalid_id", "unicode_nfd", "future_date", "missing_mandatory"]
 
 
@@ -115,20 +118,13 @@ def test_land_data_faults_corrupt_exactly_the_records_the_ledger_names(sandbox, 
         served = _parcels(sandbox)
         hit = ledger.keys_with_defect("land_registry", defect)
     assert 0.3 < len(hit) / len(clean) < 0.7
-    assert changed_keys(served, clean) == hit
+    assert_exactly_these_changed(hit, served, clean)
     for key in hit:
         record = served[key]
-        if defect == "invalid_id":
-            assert not people.valid_personal_id(record["soDinhDanhChuSuDung"], TODAY)
-        elif defect == "unicode_nfd":
-            name = record["hoTenChuSuDung"]
-            assert not unicodedata.is_normalized("NFC", name) or name.isupper()
-        elif defect == "future_date":
-            assert date.fromisoformat(record["ngayCapGiayChungNhan"]) > TODAY
-        elif defect == "missing_mandatory":
-            assert None in (record["maXa"], record["soDinhDanhChuSuDung"], record["dienTich"])
-        else:
+        if defect == "schema_drift":
             assert "dienTich" not in record and record["dienTichM2"] == clean[key]["dienTich"]
+        else:
+            assert defect_visible(defect, record, PARCEL_SHAPE, date.fromisoformat)
 
 
 def test_the_committed_openapi_files_match_the_apps():
@@ -181,21 +177,12 @@ def _by_key(files: dict, key_column: str = "Mã sự kiện") -> dict:
 def test_civil_status_data_faults_corrupt_exactly_the_rows_the_ledger_names(sandbox, tmp_path, defect):
     clean, _ = _rewrite_drop(sandbox, tmp_path, defect, 0)
     files, ledger = _rewrite_drop(sandbox, tmp_path, defect, RATE)
-    served, reference = _by_key(files), _by_key(clean)
-    hit = ledger.keys_with_defect("civil_status", defect)
+    served = _by_key(files)
     assert ledger.keys_served("civil_status", "hotich") == set(served)
-    assert changed_keys(served, reference) == hit and 0 < len(hit) < len(served)
-    for key in hit:
-        row = served[key]
-        if defect == "invalid_id":
-            assert not people.valid_personal_id(row["Số định danh"], TODAY)
-        elif defect == "unicode_nfd":
-            assert any(not unicodedata.is_normalized("NFC", row[c]) or row[c].isupper()
-                       for c in ("Họ và tên", "Họ và tên người liên quan"))
-        elif defect == "future_date":
-            assert datetime.strptime(row["Ngày sự kiện"], "%d/%m/%Y").date() > TODAY
-        else:
-            assert "" in (row["Số định danh"], row["Ngày đăng ký"], row["Mã xã"])
+    hit = ledger.keys_with_defect("civil_status", defect)
+    assert_exactly_these_changed(hit, served, _by_key(clean))
+    parse = lambda text: datetime.strptime(text, "%d/%m/%Y").date()  # noqa: E731
+    assert all(defect_visible(defect, served[key], CIVIL_ROW_SHAPE, parse) for key in hit)
 
 
 def test_civil_status_schema_drift_renames_and_adds_a_column_in_whole_files(sandbox, tmp_path):
@@ -246,19 +233,10 @@ def _build_db(sandbox, tmp_path: Path, defect: str, rate: float):
 def test_insurance_data_faults_corrupt_exactly_the_rows_the_ledger_names(sandbox, tmp_path, defect):
     clean, _ = _build_db(sandbox, tmp_path, defect, 0)
     served, ledger = _build_db(sandbox, tmp_path, defect, RATE)
-    hit = ledger.keys_with_defect("social_insurance", defect)
     assert ledger.keys_served("social_insurance", "tham_gia_bhxh") == set(served)
-    assert changed_keys(served, clean) == hit and 0 < len(hit) < len(served)
-    for key in hit:
-        row = served[key]
-        if defect == "invalid_id":
-            assert not people.valid_personal_id(row["so_dinh_danh"], TODAY)
-        elif defect == "unicode_nfd":
-            assert not unicodedata.is_normalized("NFC", row["ho_ten"]) or row["ho_ten"].isupper()
-        elif defect == "future_date":
-            assert date.fromisoformat(row["ngay_sinh"]) > TODAY
-        else:
-            assert None in (row["so_dinh_danh"], row["ma_tinh"], row["tu_ngay"])
+    hit = ledger.keys_with_defect("social_insurance", defect)
+    assert_exactly_these_changed(hit, served, clean)
+    assert all(defect_visible(defect, served[key], INSURANCE_ROW_SHAPE, date.fromisoformat) for key in hit)
 
 
 def test_insurance_schema_drift_renames_and_adds_columns_for_the_whole_table(sandbox, tmp_path):
