@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, create_engine

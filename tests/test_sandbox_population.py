@@ -6,7 +6,6 @@ import random
 import re
 import unicodedata
 from datetime import date
-from pathlib import Path
 
 import pytest
 import requests

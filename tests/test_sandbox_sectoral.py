@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, inspect, text
 
 from mappings.admin_units import load_admin_units
 from sandbox import people
