@@ -17,7 +17,7 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with SandboxStack(args.scenario) as stack:
+    with SandboxStack(args.scenario, state_dir=args.state_dir) as stack:
         stack.write_endpoints(args.state_dir)
         (args.state_dir / "ready").write_text("ok")
         stop.wait()

@@ -28,6 +28,11 @@ class Scenario:
     shares: dict[str, float] = field(default_factory=dict)
     defects: dict[str, float] = field(default_factory=dict)
     session_ttl_seconds: int = 1800
+    systems: dict[str, dict] = field(default_factory=dict)  # per-simulator options (sizes, shares)
+    faults: dict[str, dict[str, float]] = field(default_factory=dict)  # system -> fault -> rate
+
+    def system(self, name: str) -> dict:
+        return dict(self.systems.get(name) or {})
 
     def share(self, name: str) -> float:
         return float(self.shares.get(name, 0.0))
@@ -54,4 +59,6 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         shares=raw.get("shares", {}),
         defects=raw.get("defects", {}),
         session_ttl_seconds=int(raw.get("session_ttl_seconds", 1800)),
+        systems=raw.get("systems") or {},
+        faults=raw.get("faults") or {},
     )
