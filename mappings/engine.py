@@ -11,7 +11,9 @@ codes.yaml), format (datetime/date; "ISO8601" for ISO-8601 with or without offse
 empty), value (constant), of (local_date: the datetime field it derives from), as_of (commune:
 the datetime field that dates the code, for the pre-/post-merger vintage), ambiguous (commune:
 "quarantine" (default) or "null" for a pre-merger commune split across several new ones),
-field (parent: the parent's canonical field).
+field (parent: the parent's canonical field), allowed (string: the permitted values), not_future
+(date/datetime: later than now is an error), check_only (validate, do not output), of
+(commune_province: the commune field whose province to take).
 
 ``children`` declares rows exploded from a list-valued source field (attachments of a dossier):
 a record is loaded whole or quarantined whole, children included.
@@ -52,8 +54,8 @@ class FieldRule:
     required: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
-    TYPES = ("string", "integer", "datetime", "date", "code", "flag", "province", "commune", "local_date", "json",
-             "parent", "constant")
+    TYPES = ("string", "integer", "datetime", "date", "code", "flag", "province", "commune", "commune_province",
+             "local_date", "json", "parent", "constant")
 
     @classmethod
     def parse(cls, name: str, spec: dict) -> "FieldRule":
@@ -125,7 +127,7 @@ class Mapping:
         frame = pd.DataFrame.from_records(records)
         frame.index = pd.RangeIndex(len(frame))
         out, errors = _convert_all(self.fields, frame, {})
-        canonical = pd.DataFrame(out)
+        canonical = pd.DataFrame(out).drop(columns=_check_only(self.fields))
         child_frames = []
         for child in self.children:
             rows, child_errors = _explode(child, records, canonical)
@@ -139,6 +141,11 @@ class Mapping:
             keep = ~rows["__parent"].isin(reasons.index[bad]) if len(rows) else pd.Series(dtype=bool)
             children[child.target] = _to_records(rows[keep].drop(columns="__parent")) if len(rows) else []
         return MappingResult(_to_records(canonical[~bad]), quarantined, children)
+
+
+def _check_only(rules) -> list[str]:
+    """Fields that only validate (a mandatory source field the target has no column for)."""
+    return [rule.name for rule in rules if rule.options.get("check_only")]
 
 
 def _convert_all(rules, frame: pd.DataFrame, parent: dict[str, pd.Series]) -> tuple[dict, list[pd.Series]]:
@@ -187,7 +194,7 @@ def _explode(child: ChildMapping, records: list[dict], parents: pd.DataFrame) ->
     owner = pd.Series(owners, index=frame.index)
     parent_values = {name: column.reindex(owner).set_axis(frame.index) for name, column in parents.items()}
     out, errors = _convert_all(child.fields, frame, parent_values)
-    rows = pd.DataFrame(out)
+    rows = pd.DataFrame(out).drop(columns=_check_only(child.fields))
     rows["__parent"] = owner
     per_parent = [
         error.dropna().groupby(owner[error.dropna().index]).agg(
@@ -295,6 +302,9 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series], p
         limit = opts.get("max_length")
         if limit:
             error = _merge(error, fail(present & (text.str.len() > limit), f"{rule.label}: longer than {limit} characters"))
+        if "allowed" in opts:
+            allowed = [str(v) for v in opts["allowed"]]
+            error = _merge(error, fail(present & ~text.isin(allowed), f"{rule.label}: not one of {', '.join(allowed)}"))
         return text, error
     if rule.type == "integer":
         number = pd.to_numeric(text, errors="coerce").astype("float64")
@@ -311,13 +321,22 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series], p
         fmt = opts.get("format", "%Y%m%d%H%M%S")
         utc = _parse_datetime(text, fmt, opts.get("timezone", LOCAL_TZ))
         bad = present & utc.isna()
-        return utc, _merge(shape_error, fail(bad, f"{rule.label}: not a date in the format {fmt}"))
+        error = _merge(shape_error, fail(bad, f"{rule.label}: not a date in the format {fmt}"))
+        if opts.get("not_future"):
+            error = _merge(error, fail(utc.notna() & (utc > pd.Timestamp.now(tz="UTC")), f"{rule.label}: in the future"))
+        return utc, error
     if rule.type == "date":
         fmt = opts.get("format", "%Y-%m-%d")
         parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # an ISO-8601 date with an offset
+            parsed = parsed.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
         bad = present & parsed.isna()
         dates = parsed.dt.date.astype("object").where(parsed.notna(), None)
-        return dates, _merge(shape_error, fail(bad, f"{rule.label}: not a date in the format {fmt}"))
+        error = _merge(shape_error, fail(bad, f"{rule.label}: not a date in the format {fmt}"))
+        if opts.get("not_future"):
+            today = pd.Timestamp.now(tz=LOCAL_TZ).tz_localize(None).normalize()
+            error = _merge(error, fail(parsed.notna() & (parsed > today), f"{rule.label}: in the future"))
+        return dates, error
     if rule.type == "json":
         columns = [c for c in rule.sources if c in frame.columns]
         texts = {c: _text(frame, (c,))[0] for c in columns}
@@ -335,6 +354,9 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series], p
         if all(isinstance(v, int) and not isinstance(v, bool) for v in codes.values()):
             return mapped.astype("Int64"), error
         return mapped.astype("object").where(mapped.notna(), None), error
+    if rule.type == "commune_province":
+        provinces = {c.code: c.province_code for c in load_admin_units().communes.values()}
+        return done[opts["of"]].map(provinces), None
     if rule.type == "province":
         crosswalk = load_admin_units().province_crosswalk()
         mapped = text.map(crosswalk)
@@ -378,7 +400,7 @@ def _commune(rule: FieldRule, text: pd.Series, present: pd.Series, done: dict, s
     unknown = present & value.isna()
     value = value.where(~ambiguous & value.notna(), pd.NA)
     error = _merge(shape_error, fail(unknown, f"{rule.label}: unknown commune code"))
-    if rule.options.get("ambiguous", "quarantine") == "quarantine":
+    if rule.required or rule.options.get("ambiguous", "quarantine") == "quarantine":
         error = _merge(error, fail(ambiguous, f"{rule.label}: pre-merger commune split across several new communes"))
     return value, error
 

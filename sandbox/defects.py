@@ -117,8 +117,11 @@ class DefectInjector:
                     if value:
                         set_path(record, path, nfd_variant(value, key))
             elif defect == "future_date":
+                # Future for any reader: after the scenario clock and after the real today too,
+                # since a hub checks dates against its own clock.
                 days = 1 + int(keyed_unit("future", key) * 400)
-                set_path(record, shape.date_field, shape.format_date(self.today + timedelta(days=days)))
+                base = max(self.today, date.today())
+                set_path(record, shape.date_field, shape.format_date(base + timedelta(days=days)))
             elif defect == "missing_mandatory":
                 path = shape.mandatory[int(keyed_unit("mandatory", key) * len(shape.mandatory))]
                 set_path(record, path, None)
