@@ -138,6 +138,7 @@ class HttpPolicy:
     backoff_jitter: float = 0.5
     pool_size: int = 8
     verify: bool | str = True  # TLS verification on; a path selects a CA bundle
+    retry_statuses: tuple[int, ...] = (429, 500, 502, 503, 504)
     breaker_fail_max: int = 5  # consecutive failed calls (after retries) that open the circuit
     breaker_reset_seconds: float = 60.0  # how long an open circuit fails fast before a trial call
 
@@ -151,8 +152,9 @@ _BREAKERS: dict[str, pybreaker.CircuitBreaker] = {}
 
 
 def _client_side(error: BaseException) -> bool:
-    # A 4xx or an unparsable reply says nothing about the system's health: it does not trip.
-    return isinstance(error, SourceError) and error.outcome in ("http_4xx", "parse_error")
+    # The system answered (a 4xx, a SOAP fault, an unparsable reply): that is about the request,
+    # not the system's reachability, so it does not trip the circuit.
+    return isinstance(error, SourceError) and error.outcome in ("http_4xx", "parse_error", "soap_fault")
 
 
 def circuit_breaker(system: str, policy: "HttpPolicy") -> pybreaker.CircuitBreaker:
@@ -183,7 +185,7 @@ class HttpClient:
             backoff_factor=self.policy.backoff_factor,
             backoff_max=self.policy.backoff_max,
             backoff_jitter=self.policy.backoff_jitter,
-            status_forcelist=(429, 500, 502, 503, 504),
+            status_forcelist=self.policy.retry_statuses,
             allowed_methods=frozenset({"GET", "POST"}),  # the pull operations are reads
             respect_retry_after_header=True,
             raise_on_status=False,

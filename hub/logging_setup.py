@@ -33,6 +33,7 @@ def configure_logging(var_dir: Path, level: int = logging.INFO) -> Path:
     handler._lienthong = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("urllib3", "great_expectations", "alembic"):
+    # zeep logs whole envelopes (personal IDs) at DEBUG: never let it below WARNING.
+    for noisy in ("urllib3", "great_expectations", "alembic", "zeep"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return path

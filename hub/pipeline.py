@@ -17,6 +17,7 @@ from connectors.base import HealthRecorder
 from connectors.config import SystemConfig
 from hub.settings import Settings
 from hub.sources import get_source
+from hub.verification import OwnerVerifier
 from hub.warehouse.db import create_warehouse_engine
 from hub.warehouse.load import read_checkpoint, store_batch, write_observations
 from hub.warehouse.migrate import upgrade
@@ -94,9 +95,14 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
         report.partitions = list(partitions or connector.partitions())
         for stream in source.streams:
             mapping = source.mapping(stream)
-            for partition in report.partitions:
-                _sync_partition(engine, settings, connector, source_name, stream, partition, mapping,
-                                recorder, report, progress)
+            verifier = OwnerVerifier.for_mapping(mapping, settings, recorder)
+            try:
+                for partition in report.partitions:
+                    _sync_partition(engine, settings, connector, source_name, stream, partition, mapping,
+                                    recorder, report, progress, verifier)
+            finally:
+                if verifier is not None:
+                    verifier.close()
     finally:
         connector.close()
         with engine.begin() as conn:
@@ -110,14 +116,16 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
 
 
 def _sync_partition(engine, settings, connector, source_name, stream, partition, mapping, recorder, report,
-                    progress) -> None:
+                    progress, verifier) -> None:
     checkpoint = read_checkpoint(engine, source_name, stream, partition)
     try:
         for batch in connector.read(stream, partition, checkpoint):
             report.batches += 1
+            verified = verifier.verify(engine, batch.records) if verifier else []
             outcome = store_batch(engine, load_id=report.load_id, batch_no=report.batches, source=source_name,
                                   mapping=mapping, batch=batch, pii_key=settings.pii_key,
-                                  observations=recorder.drain())
+                                  observations=recorder.drain(),
+                                  extra_rows={"citizen_verification": verified} if verified else None)
             report.fetched += outcome.fetched
             report.loaded += outcome.loaded
             report.quarantined += outcome.quarantined

@@ -104,6 +104,9 @@ class Mapping:
     pii: PiiPolicy
     fields: tuple[FieldRule, ...]
     children: tuple[ChildMapping, ...] = ()
+    # Who in each record to verify against a national register before personal data is dropped:
+    # {system, id, name} naming the register and the source fields.
+    verify: dict | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> "Mapping":
@@ -119,6 +122,7 @@ class Mapping:
             pii=PiiPolicy.from_spec(raw.get("pii")),
             fields=tuple(FieldRule.parse(name, spec or {}) for name, spec in raw["fields"].items()),
             children=tuple(ChildMapping.parse(spec) for spec in raw.get("children", [])),
+            verify=raw.get("verify"),
         )
 
     def apply(self, records: list[dict]) -> MappingResult:

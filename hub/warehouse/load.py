@@ -46,7 +46,9 @@ def read_checkpoint(engine: Engine, source: str, stream: str, partition: str) ->
 
 
 def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, mapping: Mapping, batch: Batch,
-                pii_key: bytes, observations: list[CallObservation]) -> BatchOutcome:
+                pii_key: bytes, observations: list[CallObservation],
+                extra_rows: dict[str, list[dict]] | None = None) -> BatchOutcome:
+    """``extra_rows``: rows of other tables that belong to this batch (verification outcomes)."""
     now = datetime.now(timezone.utc)
     scrubbed, payloads, rejects = [], [], [(mapping.pii.scrub(item, pii_key), reason) for item, reason in batch.rejects]
     for record in batch.records:
@@ -89,6 +91,9 @@ def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, map
             load_id=load_id, batch_no=batch_no, source=source, stream=batch.stream, partition=batch.partition,
             fetched=batch.fetched, loaded=len(result.rows), quarantined=len(result.quarantined) + len(rejects),
             recorded_at=now))
+        for table_name, rows_of_table in (extra_rows or {}).items():
+            upsert(conn, metadata.tables[table_name],
+                   [{**row, "load_id": load_id, "loaded_at": now} for row in rows_of_table])
         if batch.checkpoint is not None:
             upsert(conn, sync_checkpoint, [{
                 "source": source, "stream": batch.checkpoint.stream, "partition": batch.checkpoint.partition,

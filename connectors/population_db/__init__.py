@@ -1,0 +1,3 @@
+from .client import PopulationClient, Verification
+
+__all__ = ["PopulationClient", "Verification"]
