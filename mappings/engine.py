@@ -100,7 +100,7 @@ class Mapping:
     source: str
     stream: str
     target: str
-    record_key: str
+    record_key: str | tuple[str, ...]  # the source field(s) naming a record; several join with ":"
     pii: PiiPolicy
     fields: tuple[FieldRule, ...]
     children: tuple[ChildMapping, ...] = ()
@@ -118,12 +118,20 @@ class Mapping:
             source=raw["source"],
             stream=raw["stream"],
             target=raw["target"],
-            record_key=raw["record_key"],
+            record_key=raw["record_key"] if isinstance(raw["record_key"], str) else tuple(raw["record_key"]),
             pii=PiiPolicy.from_spec(raw.get("pii")),
             fields=tuple(FieldRule.parse(name, spec or {}) for name, spec in raw["fields"].items()),
             children=tuple(ChildMapping.parse(spec) for spec in raw.get("children", [])),
             verify=raw.get("verify"),
         )
+
+    def key_of(self, record: dict) -> str:
+        """The record's natural key as the source states it ("" when absent)."""
+        names = (self.record_key,) if isinstance(self.record_key, str) else self.record_key
+        parts = [record.get(name) for name in names]
+        if all(part in (None, "") for part in parts):
+            return ""
+        return ":".join("" if part is None else str(part) for part in parts)
 
     def apply(self, records: list[dict]) -> MappingResult:
         if not records:

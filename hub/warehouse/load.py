@@ -55,13 +55,13 @@ def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, map
         record = mapping.pii.scrub(record, pii_key) if isinstance(record, dict) else {"_value": repr(record)[:1000]}
         payload = _payload(record)
         if len(payload[0]) > MAX_RECORD_CHARS:  # hostile or broken: keep its identity, not its bulk
-            key = str(record.get(mapping.record_key, ""))[:256]
+            key = mapping.key_of(record)[:256]
             rejects.append(({"record_key": key, "characters": len(payload[0])},
                             f"record of {len(payload[0]):,} characters exceeds the {MAX_RECORD_CHARS:,} limit"))
             continue
         scrubbed.append(record)
         payloads.append(payload)
-    keys = [str(record.get(mapping.record_key) or f"sha256:{sha}")[:256] for record, (_, sha) in zip(scrubbed, payloads)]
+    keys = [(mapping.key_of(record) or f"sha256:{sha}")[:256] for record, (_, sha) in zip(scrubbed, payloads)]
     result = mapping.apply(scrubbed)
     reject_payloads = [_payload(item) for item, _ in rejects]
     for row in result.rows:

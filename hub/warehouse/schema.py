@@ -221,6 +221,54 @@ sectoral_record = Table(
 )
 Index("ix_sectoral_record_subject", sectoral_record.c.subject_id_hash)
 
+# --- monitoring reports (Resolution 57 / Plan 02 monitoring system) -------------------------
+province_report = Table(
+    "province_report", metadata,
+    Column("report_date", Date, primary_key=True),
+    Column("province_code", String(2), primary_key=True),
+    Column("status", String(8), nullable=False),  # green | yellow | red, as reported
+    Column("tasks_overdue", Integer),
+    Column("communes", Integer),
+    Column("updated_at", UTC, nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+
+province_task_status = Table(
+    "province_task_status", metadata,
+    Column("report_date", Date, primary_key=True),
+    Column("province_code", String(2), primary_key=True),
+    Column("task_code", String(32), primary_key=True),
+    Column("deadline", Date),
+    Column("completed_on", Date),
+    Column("status_text", String(64)),
+    Column("updated_at", UTC, nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+
+commune_report = Table(
+    "commune_report", metadata,
+    Column("report_date", Date, primary_key=True),
+    Column("commune_code", String(5), primary_key=True),
+    Column("province_code", String(2), nullable=False),
+    Column("submitted_at", UTC),
+    Column("on_time", Boolean),  # sent before the 16:00 cut-off
+    Column("network", Boolean),
+    Column("online_meetings", Boolean),
+    Column("digitisation_equipment", Boolean),
+    Column("computers", Boolean),
+    Column("one_stop_staff", Boolean),
+    Column("digital_signatures", Boolean),
+    Column("official_certificates", Boolean),
+    Column("reported_meets_basic", Boolean),
+    Column("reported_status", String(8)),
+    Column("updated_at", UTC, nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+Index("ix_commune_report_province", commune_report.c.report_date, commune_report.c.province_code)
+
 # --- connection health -------------------------------------------------------------------
 health_call = Table(
     "health_call", metadata,
@@ -267,6 +315,42 @@ quality_result = Table(
 )
 
 # --- published metrics (public contract) ----------------------------------------------------
+metric_readiness_province = Table(
+    "metric_readiness_province", metadata,
+    Column("report_date", Date, primary_key=True),
+    Column("province_code", String(2), primary_key=True),
+    Column("province_name", String(128), nullable=False),
+    Column("status", String(8)),  # the province's reported heat-map colour; NULL when it did not report
+    Column("communes", Integer, nullable=False),
+    Column("communes_reporting", Integer, nullable=False),
+    Column("communes_green", Integer, nullable=False),
+    Column("communes_basic", Integer, nullable=False),
+    Column("communes_staffed", Integer, nullable=False),
+    Column("green_pct", Float),  # of the province's communes
+    Column("basic_pct", Float),
+    Column("computed_at", UTC, nullable=False),
+)
+
+metric_readiness_nation = Table(
+    "metric_readiness_nation", metadata,
+    Column("report_date", Date, primary_key=True),
+    Column("provinces_green", Integer, nullable=False),
+    Column("provinces_yellow", Integer, nullable=False),
+    Column("provinces_red", Integer, nullable=False),
+    Column("provinces_reporting", Integer, nullable=False),
+    Column("communes", Integer, nullable=False),
+    Column("communes_reporting", Integer, nullable=False),
+    Column("communes_green", Integer, nullable=False),
+    Column("communes_basic", Integer, nullable=False),
+    Column("communes_staffed", Integer, nullable=False),
+    Column("basic_pct", Float),
+    Column("staffed_pct", Float),
+    Column("provinces_over_50pct_green", Integer, nullable=False),
+    Column("provinces_over_70pct_green", Integer, nullable=False),
+    Column("provinces_all_green", Integer, nullable=False),
+    Column("computed_at", UTC, nullable=False),
+)
+
 metric_connection_health = Table(
     "metric_connection_health", metadata,
     Column("system", String(64), primary_key=True),
