@@ -1,11 +1,14 @@
 """Fault switches: per system, switchable at run time (Python or the control endpoint) and by scenario.
 
 A switch is a rate in [0, 1]: the share of calls (transport faults) or records (data faults)
-affected. Rolls come from a seeded generator, so a scenario replays the same faults.
+affected. Call rolls come from a seeded generator, so a scenario replays the same faults;
+``roll_for`` rolls per key (a dossier, a page boundary), so a record read twice is corrupted
+the same way both times and two pages agree on the boundary they share.
 """
 from __future__ import annotations
 
 import random
+import zlib
 import threading
 from dataclasses import dataclass, field
 
@@ -13,8 +16,10 @@ from dataclasses import dataclass, field
 HTTP_FAULTS = ("latency", "http_5xx", "http_429", "reset", "timeout", "truncated_json")
 # Data and protocol faults a simulator applies to what it serves.
 DATA_FAULTS = ("duplicate_records", "out_of_order", "session_expiry", "soap_fault", "schema_drift",
-               "unicode_nfd", "invalid_id", "future_date", "missing_mandatory")
+               "unicode_nfd", "invalid_id", "future_date", "missing_mandatory", "report_drift")
 ALL_FAULTS = HTTP_FAULTS + DATA_FAULTS
+# Tunable durations (seconds), settable beside the rates.
+PARAMETERS = ("latency_seconds", "retry_after_seconds", "timeout_seconds")
 
 
 @dataclass
@@ -41,6 +46,25 @@ class FaultSwitches:
         with self._lock:
             self.rates[name] = rate
 
+    def update(self, settings: dict) -> None:
+        """Rates and parameters at once (the control endpoint's body); validated before any change."""
+        rates = {k: float(v) for k, v in settings.items() if k not in PARAMETERS}
+        for name, rate in rates.items():
+            _check(name)
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"fault rate must be within [0, 1], got {rate}")
+        params = {k: float(v) for k, v in settings.items() if k in PARAMETERS}
+        if any(v < 0 for v in params.values()):
+            raise ValueError("durations must not be negative")
+        with self._lock:
+            self.rates.update(rates)
+            for name, value in params.items():
+                setattr(self, name, value)
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {"rates": dict(self.rates), **{name: getattr(self, name) for name in PARAMETERS}}
+
     def clear(self) -> None:
         with self._lock:
             self.rates.clear()
@@ -54,6 +78,14 @@ class FaultSwitches:
             return False
         with self._lock:
             return self._rng.random() < rate
+
+
+    def roll_for(self, name: str, key: str) -> bool:
+        """A roll that depends only on (seed, fault, key): the same key always gets the same answer."""
+        rate = self.rates.get(name, 0.0)
+        if rate <= 0.0:
+            return False
+        return zlib.crc32(f"{self.seed}|{name}|{key}".encode()) / 2**32 < rate
 
 
 def _check(name: str) -> None:

@@ -31,6 +31,10 @@ from .timeline import DAY, ReceiptSchedule
 
 OWNER_POOL = 4096  # citizens per province who file dossiers (names come from sandbox.people)
 CHUNK = 8192
+MAX_COMPONENTS = max(len(p.components) for p in PROCEDURES)
+_COMPONENTS = np.array([[n < len(p.components) for n in range(MAX_COMPONENTS)] for p in PROCEDURES])
+_REPLACEABLE = np.array([[n < len(p.components) and p.components[n].replaceable_by is not None
+                          for n in range(MAX_COMPONENTS)] for p in PROCEDURES])
 
 
 @dataclass
@@ -42,7 +46,7 @@ class Columns:
     receipt: np.ndarray
     status: np.ndarray
     updated: np.ndarray
-    finished: np.ndarray      # time of status 9 if visible, else -1
+    finished: np.ndarray      # NgayKetThucXuLy as served (status 9 visible, defects included), else -1
     handed_over: np.ndarray   # time of status 10 if visible, else -1
     due: np.ndarray           # -1 when refused
     refused: np.ndarray
@@ -50,6 +54,10 @@ class Columns:
     online: np.ndarray
     channel: np.ndarray       # 1 direct, 2 online, 3 postal, 0 missing
     digitised: np.ndarray
+    vneid: np.ndarray         # submitter account verified through VNeID
+    paid_online: np.ndarray
+    reused: np.ndarray        # (n, MAX_COMPONENTS): component replaced by reused data (DuocTaiSuDung)
+    from_store: np.ndarray    # (n, MAX_COMPONENTS): component taken from the citizen's store (DuocLayTuKhoDMQG)
     draws: Draws
 
     @property
@@ -129,15 +137,25 @@ class ProvinceDossiers:
         postal, no_channel = self.scenario.share("postal"), self.scenario.share("no_channel")
         channel = np.where(online, 2, np.where(roll < postal, 3, np.where(roll < postal + no_channel, 0, 1)))
         finished = receipt + table.finished[template]
+        finished = np.where((table.finished[template] < NEVER) & (finished <= as_of), finished, -1)
+        early = (finished >= 0) & (draws.uniform(13) < self.scenario.defect("finish_before_receipt"))
         handed = receipt + table.handed_over[template]
         due = np.where(refused, -1, receipt + table.due[template])
+        procedure = table.procedure[template]
+        component_bits = draws.bits(12)
+        shifts = np.arange(MAX_COMPONENTS, dtype=np.uint64) * np.uint64(8)
+        reuse_roll = (component_bits[:, None] >> shifts) & np.uint64(255)
+        store_roll = (component_bits[:, None] >> (shifts + np.uint64(32))) & np.uint64(255)
         return Columns(
             index=index, template=template, receipt=receipt,
             status=table.statuses[template, last], updated=event_times[rows, last],
-            finished=np.where((table.finished[template] < NEVER) & (finished <= as_of), finished, -1),
+            finished=np.where(early, receipt - 2 * DAY, finished),
             handed_over=np.where((table.handed_over[template] < NEVER) & (handed <= as_of), handed, -1),
             due=due, refused=refused, missing_dates=missing, online=online, channel=channel,
-            digitised=draws.uniform(2) < self.digitised_rate, draws=draws)
+            digitised=draws.uniform(2) < self.digitised_rate,
+            vneid=online & (draws.uniform(8) < 0.8), paid_online=online & (draws.uniform(9) < 0.5),
+            reused=_REPLACEABLE[procedure] & (reuse_roll < 77), from_store=_COMPONENTS[procedure] & (store_roll < 26),
+            draws=draws)
 
     # --- records -------------------------------------------------------------------------------
     def records(self, index: np.ndarray, as_of: int | None = None) -> list[dict]:
@@ -153,21 +171,17 @@ class ProvinceDossiers:
         first_of_day = self.schedule.count_until(self.schedule.start + day * DAY - 1)
         owner_roll, owner_bits, phone = d.uniform(4), d.bits(5), d.below(6, 10**8)
         subject = np.where(d.uniform(7) < 0.9, "1", "2")
-        vneid = c.online & (d.uniform(8) < 0.8)
-        paid = c.online & (d.uniform(9) < 0.5)
         old_code = d.uniform(10) < self.scenario.share("pre_merger_code")
         commune_roll = d.bits(11)
-        component_bits = d.bits(12)
-        early_finish = d.uniform(13) < self.scenario.defect("finish_before_receipt")
         nine_digit = self.scenario.defect("nine_digit_owner_id")
         procedures = self.lifecycles.procedure[c.template]
         columns = (index.tolist(), procedures.tolist(), c.receipt.tolist(), submitted.tolist(),
                    (index - first_of_day + 1).tolist(), c.status.tolist(), c.updated.tolist(),
                    c.finished.tolist(), c.handed_over.tolist(), c.due.tolist(), c.refused.tolist(),
                    c.missing_dates.tolist(), c.online.tolist(), c.channel.tolist(), c.digitised.tolist(),
-                   owner_roll.tolist(), owner_bits.tolist(), phone.tolist(), subject.tolist(), vneid.tolist(),
-                   paid.tolist(), old_code.tolist(), commune_roll.tolist(), component_bits.tolist(),
-                   early_finish.tolist())
+                   owner_roll.tolist(), owner_bits.tolist(), phone.tolist(), subject.tolist(), c.vneid.tolist(),
+                   c.paid_online.tolist(), old_code.tolist(), commune_roll.tolist(), c.reused.tolist(),
+                   c.from_store.tolist())
         return [self._record(nine_digit, *row) for row in zip(*columns)]
 
     def record(self, i: int) -> dict:
@@ -175,7 +189,7 @@ class ProvinceDossiers:
 
     def _record(self, nine_digit, i, procedure_index, receipt, submitted, day_seq, status, updated, finished,
                 handed_over, due, refused, missing_dates, online, channel, digitised, owner_roll, owner_bits,
-                phone, subject, vneid, paid, old_code, commune_roll, component_bits, early_finish) -> dict:
+                phone, subject, vneid, paid, old_code, commune_roll, reused, from_store) -> dict:
         text = timeline.text
         procedure = PROCEDURES[procedure_index]
         hxx = self.hxx
@@ -184,9 +198,6 @@ class ProvinceDossiers:
         else:
             owner_id, owner_name = self._owner(owner_bits % OWNER_POOL)
         receipt_text = "" if missing_dates else text(receipt)
-        finished_text = ""
-        if finished >= 0:
-            finished_text = text(receipt - 2 * DAY if early_finish else finished)
         digitised_flag = "1" if digitised else "0"
         return {
             "MaHoSo": f"{hxx}.{1 + i % 9}-{timeline.text(receipt)[2:8]}-{day_seq:04d}",
@@ -205,7 +216,7 @@ class ProvinceDossiers:
             "NgayTiepNhan": "" if refused else receipt_text,
             "NgayHenTra": "" if refused else text(due),
             "TrangThaiHoSo": _STATUS_TEXT[status],
-            "NgayKetThucXuLy": finished_text,
+            "NgayKetThucXuLy": text(finished) if finished >= 0 else "",
             "NgayTra": text(handed_over) if handed_over >= 0 else "",
             "NgayTuChoi": text(updated) if refused else "",
             "DonViXuLy": self._agency,
@@ -225,8 +236,8 @@ class ProvinceDossiers:
                     "MaThanhPhanHoSo": component.code,
                     "DuongDanTaiTepTin": f"https://dichvucong.example/tep/{hxx}/{i}/{n}",
                     "DuocSoHoa": digitised_flag,
-                    "DuocTaiSuDung": "1" if component.replaceable_by and (component_bits >> (8 * n)) & 255 < 77 else "0",
-                    "DuocLayTuKhoDMQG": "1" if (component_bits >> (8 * n + 32)) & 255 < 26 else "0",
+                    "DuocTaiSuDung": "1" if reused[n] else "0",
+                    "DuocLayTuKhoDMQG": "1" if from_store[n] else "0",
                 }
                 for n, component in enumerate(procedure.components)
             ],

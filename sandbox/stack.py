@@ -10,17 +10,24 @@ import os
 import secrets
 from pathlib import Path
 
+from .faults import FaultSwitches
+from .ledger import Ledger
 from .portal import create_portal_app
 from .scenario import Scenario, load_scenario
 from .server import ThreadedServer
 
 
 class SandboxStack:
-    def __init__(self, scenario: Scenario | str = "demo"):
+    def __init__(self, scenario: Scenario | str = "demo", keep_keys: bool = True):
         self.scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
+        # one ledger for every simulator; keys only when kept (tests), counters always (benchmarks)
+        self.ledger = Ledger(keep_keys=keep_keys)
+        self.faults = {"dvc_portal": FaultSwitches(seed=self.scenario.seed,
+                                                   rates=dict(self.scenario.faults.get("dvc_portal", {})))}
         self.portal_user = "lienthong"
         self._portal_password = secrets.token_urlsafe(16)
-        self.portal_app = create_portal_app(self.scenario, {self.portal_user: self._portal_password})
+        self.portal_app = create_portal_app(self.scenario, {self.portal_user: self._portal_password},
+                                            self.faults["dvc_portal"], self.ledger)
         self._servers: dict[str, ThreadedServer] = {}
 
     def start(self, ports: dict[str, int] | None = None) -> "SandboxStack":
