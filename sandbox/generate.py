@@ -305,8 +305,11 @@ class PortalData:
 
     def all_records(self):
         """Every dossier that exists at the clock's time, province by province, in index order."""
-        as_of = self.clock.now()
-        for hxx, dossiers in self.provinces.items():
-            for chunk in dossiers.index_chunks(dossiers.existing(as_of)):
-                for record in dossiers.records(chunk, as_of):
-                    yield hxx, record
+        for hxx in self.provinces:
+            yield from self.records_of(hxx)
+
+    def records_of(self, hxx: str):
+        as_of, dossiers = self.clock.now(), self.provinces[hxx]
+        for chunk in dossiers.index_chunks(dossiers.existing(as_of)):
+            for record in dossiers.records(chunk, as_of):
+                yield hxx, record

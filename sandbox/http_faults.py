@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 from .faults import FaultSwitches
 from .ledger import Ledger
@@ -19,6 +20,14 @@ from .ledger import Ledger
 
 class ConnectionDropped(Exception):
     """Raised after a partial body: the server closes the connection without finishing it."""
+
+
+def _not_injected(record: logging.LogRecord) -> bool:
+    """Keep the server log for real errors: an injected reset is recorded in the ledger instead."""
+    return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+logging.getLogger("uvicorn.error").addFilter(_not_injected)
 
 
 class FaultMiddleware:
