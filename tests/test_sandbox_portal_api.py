@@ -129,3 +129,13 @@ def test_an_advancing_clock_makes_the_next_incremental_sync_see_updates_not_only
         inserted = [r for r in after if r["MaHoSo"] not in before]
         assert updated and inserted
         assert all("20250720060000" <= r["NgayCapNhat"] <= "20250722120000" for r in after)
+
+
+def test_the_committed_openapi_document_is_current():
+    from pathlib import Path
+
+    import sandbox
+
+    committed = json.loads((Path(sandbox.__file__).parent / "openapi" / "dvc_portal.json").read_text(encoding="utf-8"))
+    current = json.loads(json.dumps(SandboxStack("demo").portal_app.openapi()))
+    assert committed == current, "regenerate sandbox/openapi/dvc_portal.json from create_portal_app(...).openapi()"
