@@ -1,139 +1,232 @@
 """Deterministic dossier generator for the portal simulator.
 
-Dossier ``i`` of a province is a pure function of (scenario seed, province, i): nothing is
-stored, so any page can be produced on demand. Receipt times grow with ``i``; shares that
-the seeds pin (online rate) are met exactly by a low-discrepancy quota instead of dice.
+Dossier ``i`` of a province is a pure function of (scenario seed, province, i, simulated
+clock): nothing is stored, so any page can be produced on demand and memory stays flat at any
+scale. Receipt times grow with ``i`` (timeline.py); the status history follows one of the
+province's lifecycle templates (lifecycle.py); everything else comes from counter-based
+draws (rand.py). Shares the seeds pin are exact quotas: with ``basis: received`` the online
+share is exact over the received dossiers (the published definition), with the default
+``basis: all`` over every generated dossier.
+
+Fields are computed column-wise with numpy for a whole batch of indices (``columns``), so
+the records of a page and the aggregates of the reporting endpoints come from the same code.
 """
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import cached_property
+
+import numpy as np
 
 from mappings.admin_units import AdminUnits, load_admin_units
 
-from . import people
-from .catalogue import PROCEDURES, Procedure
+from . import people, timeline
+from .catalogue import PROCEDURES, level_at
+from .clock import SimClock
+from .lifecycle import LIFECYCLES, NEVER, LifecycleTable, draw_lifecycles
+from .rand import Draws, quota_count, quota_count_array, quota_hits
 from .scenario import ProvinceVolume, Scenario
+from .timeline import DAY, ReceiptSchedule
 
-PORTAL_DATE = "%Y%m%d%H%M%S"
-WORKDAY_OPEN = timedelta(hours=7, minutes=30)
-WORKDAY_SECONDS = 9.5 * 3600
-
-
-
-def fmt(ts: datetime | None) -> str:
-    """The portal's date convention: yyyyMMddHHmmss local time, empty string when unknown."""
-    return ts.strftime(PORTAL_DATE) if ts else ""
+OWNER_POOL = 4096  # citizens per province who file dossiers (names come from sandbox.people)
+CHUNK = 8192
+MAX_COMPONENTS = max(len(p.components) for p in PROCEDURES)
+_COMPONENTS = np.array([[n < len(p.components) for n in range(MAX_COMPONENTS)] for p in PROCEDURES])
+_REPLACEABLE = np.array([[n < len(p.components) and p.components[n].replaceable_by is not None
+                          for n in range(MAX_COMPONENTS)] for p in PROCEDURES])
 
 
-def quota(index: int, count: int, rate: float, salt: int) -> bool:
-    """True for exactly floor(count * rate) indices of range(count), spread evenly.
+@dataclass
+class Columns:
+    """Everything about a batch of dossiers that aggregates need, as numpy arrays."""
 
-    A fixed stride coprime with ``count`` permutes the indices first, so two quotas with
-    different salts do not select the same dossiers.
-    """
-    stride = _coprime_stride(count, salt)
-    j = (index * stride + salt * 7919) % count
-    return math.floor((j + 1) * rate) > math.floor(j * rate)
+    index: np.ndarray
+    template: np.ndarray
+    receipt: np.ndarray
+    status: np.ndarray
+    updated: np.ndarray
+    finished: np.ndarray      # NgayKetThucXuLy as served (status 9 visible, defects included), else -1
+    handed_over: np.ndarray   # time of status 10 if visible, else -1
+    due: np.ndarray           # -1 when refused
+    refused: np.ndarray
+    missing_dates: np.ndarray
+    online: np.ndarray
+    channel: np.ndarray       # 1 direct, 2 online, 3 postal, 0 missing
+    digitised: np.ndarray
+    vneid: np.ndarray         # submitter account verified through VNeID
+    paid_online: np.ndarray
+    reused: np.ndarray        # (n, MAX_COMPONENTS): component replaced by reused data (DuocTaiSuDung)
+    from_store: np.ndarray    # (n, MAX_COMPONENTS): component taken from the citizen's store (DuocLayTuKhoDMQG)
+    draws: Draws
 
-
-def _coprime_stride(count: int, salt: int) -> int:
-    stride = 7_368_787 + 2 * salt
-    while math.gcd(stride, count) != 1:
-        stride += 2
-    return stride
-
-
-@dataclass(frozen=True)
-class StatusEvent:
-    status: int
-    at: datetime
+    @property
+    def received(self) -> np.ndarray:
+        """Received by the published definition: not refused and placed in time (status 1 never occurs)."""
+        return ~self.refused & ~self.missing_dates
 
 
 class ProvinceDossiers:
     """The dossiers of one province in one scenario, addressable by index."""
 
-    def __init__(self, scenario: Scenario, volume: ProvinceVolume, units: AdminUnits):
-        self.scenario = scenario
-        self.volume = volume
+    def __init__(self, scenario: Scenario, volume: ProvinceVolume, units: AdminUnits, clock: SimClock):
+        self.scenario, self.volume, self.clock = scenario, volume, clock
         self.province = units.provinces[volume.code]
+        self.hxx = self.province.dvcqg_code
+        self.seed = scenario.seed * 1_000_003 + int(volume.code) * 100_000_007
+        self.lifecycles = LifecycleTable(draw_lifecycles(self.seed, LIFECYCLES, scenario.share("refused")))
+        self.missing_rate = scenario.defect("missing_receipt_date")
+        self.n = self._size()
+        self.days = (scenario.period_end - scenario.period_start).days + 1
+        self.schedule = ReceiptSchedule(scenario.period_start, self.days, self.n)
         self.communes = [c.code for c in units.communes_of(volume.code)]
         self.old_codes = [c for c in self.province.formed_from if c != volume.code]
-        self.days = (scenario.period_end - scenario.period_start).days + 1
-        self.start = datetime.combine(scenario.period_start, datetime.min.time())
-        self._procedure_weights = [p.weight for p in PROCEDURES]
-        self._seed_base = scenario.seed * 1_000_003 + int(volume.code) * 100_000_007
+        province_rng = random.Random(self.seed)
+        self.digitised_rate = province_rng.uniform(0.30, 0.65)  # province-varying (dvc_portal.md, item 11)
+        self._owners: list[tuple[str, str] | None] = [None] * OWNER_POOL
+        self._agency = f"UBND {self.province.full_name}"
 
     def __len__(self) -> int:
-        return self.volume.dossiers
+        return self.n
 
-    def submitted_at(self, i: int, rng: random.Random) -> datetime:
-        position = (i + rng.random()) * self.days / self.volume.dossiers
-        day = int(position)
-        within = position - day
-        return self.start + timedelta(days=day) + WORKDAY_OPEN + timedelta(seconds=int(within * WORKDAY_SECONDS))
+    # --- sizes and ranks ---------------------------------------------------------------------
+    def kept_before(self, n: int) -> int:
+        """Dossiers among indices [0, n) whose lifecycle is not a refusal."""
+        table = self.lifecycles
+        full, rest = divmod(n, table.count)
+        return full * table.kept + int(np.count_nonzero(table.kept_residues < rest))
+
+    def received_before(self, n: int) -> int:
+        kept = self.kept_before(n)
+        return kept - quota_count(kept, self.missing_rate)
+
+    def _size(self) -> int:
+        if self.scenario.basis == "all":
+            return self.volume.dossiers
+        # basis "received": the volume counts received dossiers; add the refused and undated ones
+        target, table = self.volume.dossiers, self.lifecycles
+        kept = max(target, int(target / (1 - self.missing_rate)) - 2)
+        while kept - quota_count(kept, self.missing_rate) < target:
+            kept += 1
+        last = kept - 1
+        return (last // table.kept) * table.count + int(table.kept_residues[last % table.kept]) + 1
+
+    def existing(self, as_of: int | None = None) -> int:
+        """Dossiers received by the clock: a prefix of the indices."""
+        return self.schedule.count_until(self.clock.now() if as_of is None else as_of)
+
+    # --- columns -------------------------------------------------------------------------------
+    def columns(self, index: np.ndarray, as_of: int) -> Columns:
+        table = self.lifecycles
+        template = index % table.count
+        receipt = self.schedule.at(index)
+        event_times = receipt[:, None] + table.offsets[template]
+        last = (event_times <= as_of).sum(axis=1) - 1
+        last = np.maximum(last, 0)  # a dossier asked for before its receipt shows its first event
+        rows = np.arange(len(index))
+        refused = table.refused[template]
+        kept_rank = (index // table.count) * table.kept + table.kept_rank[template]
+        missing = ~refused & quota_hits(kept_rank, self.missing_rate)
+        if self.scenario.basis == "all":
+            online = quota_hits(index, self.volume.online_rate)
+        else:
+            received_rank = kept_rank - quota_count_array(kept_rank, self.missing_rate)
+            online = ~refused & ~missing & quota_hits(received_rank, self.volume.online_rate)
+        draws = Draws(self.seed, index)
+        roll = draws.uniform(1)
+        postal, no_channel = self.scenario.share("postal"), self.scenario.share("no_channel")
+        channel = np.where(online, 2, np.where(roll < postal, 3, np.where(roll < postal + no_channel, 0, 1)))
+        finished = receipt + table.finished[template]
+        finished = np.where((table.finished[template] < NEVER) & (finished <= as_of), finished, -1)
+        early = (finished >= 0) & (draws.uniform(13) < self.scenario.defect("finish_before_receipt"))
+        handed = receipt + table.handed_over[template]
+        due = np.where(refused, -1, receipt + table.due[template])
+        procedure = table.procedure[template]
+        component_bits = draws.bits(12)
+        shifts = np.arange(MAX_COMPONENTS, dtype=np.uint64) * np.uint64(8)
+        reuse_roll = (component_bits[:, None] >> shifts) & np.uint64(255)
+        store_roll = (component_bits[:, None] >> (shifts + np.uint64(32))) & np.uint64(255)
+        return Columns(
+            index=index, template=template, receipt=receipt,
+            status=table.statuses[template, last], updated=event_times[rows, last],
+            finished=np.where(early, receipt - 2 * DAY, finished),
+            handed_over=np.where((table.handed_over[template] < NEVER) & (handed <= as_of), handed, -1),
+            due=due, refused=refused, missing_dates=missing, online=online, channel=channel,
+            digitised=draws.uniform(2) < self.digitised_rate,
+            vneid=online & (draws.uniform(8) < 0.8), paid_online=online & (draws.uniform(9) < 0.5),
+            reused=_REPLACEABLE[procedure] & (reuse_roll < 77), from_store=_COMPONENTS[procedure] & (store_roll < 26),
+            draws=draws)
+
+    # --- records -------------------------------------------------------------------------------
+    def records(self, index: np.ndarray, as_of: int | None = None) -> list[dict]:
+        as_of = self.clock.now() if as_of is None else as_of
+        index = np.asarray(index, dtype=np.int64)
+        if not len(index):
+            return []
+        c = self.columns(index, as_of)
+        d = c.draws
+        delay = np.where(c.online, 300 + d.below(3, 20 * 3600 - 300), d.below(3, 15 * 60 + 1))
+        submitted = c.receipt - delay
+        day = (c.receipt - self.schedule.start) // DAY
+        first_of_day = self.schedule.count_until(self.schedule.start + day * DAY - 1)
+        owner_roll, owner_bits, phone = d.uniform(4), d.bits(5), d.below(6, 10**8)
+        subject = np.where(d.uniform(7) < 0.9, "1", "2")
+        old_code = d.uniform(10) < self.scenario.share("pre_merger_code")
+        commune_roll = d.bits(11)
+        nine_digit = self.scenario.defect("nine_digit_owner_id")
+        procedures = self.lifecycles.procedure[c.template]
+        columns = (index.tolist(), procedures.tolist(), c.receipt.tolist(), submitted.tolist(),
+                   (index - first_of_day + 1).tolist(), c.status.tolist(), c.updated.tolist(),
+                   c.finished.tolist(), c.handed_over.tolist(), c.due.tolist(), c.refused.tolist(),
+                   c.missing_dates.tolist(), c.online.tolist(), c.channel.tolist(), c.digitised.tolist(),
+                   owner_roll.tolist(), owner_bits.tolist(), phone.tolist(), subject.tolist(), c.vneid.tolist(),
+                   c.paid_online.tolist(), old_code.tolist(), commune_roll.tolist(), c.reused.tolist(),
+                   c.from_store.tolist())
+        return [self._record(nine_digit, *row) for row in zip(*columns)]
 
     def record(self, i: int) -> dict:
-        scenario = self.scenario
-        rng = random.Random(self._seed_base + i)
-        submitted = self.submitted_at(i, rng)
-        procedure: Procedure = rng.choices(PROCEDURES, self._procedure_weights)[0]
-        online = quota(i, len(self), self.volume.online_rate, salt=1)
-        channel = "2" if online else self._offline_channel(rng)
-        received = submitted + (timedelta(minutes=rng.randint(5, 20 * 60)) if online else timedelta(minutes=rng.randint(0, 15)))
-        refused = rng.random() < scenario.share("refused")
-        history = self._history(procedure, received, refused, rng)
-        visible = [e for e in history if e.at <= scenario.as_of]
-        last = visible[-1] if visible else history[0]
-        finished = next((e.at for e in visible if e.status == 9), None)
-        handed_over = next((e.at for e in visible if e.status == 10), None)
-        due = received + timedelta(days=procedure.processing_days * 7 / 5 + 1)
+        return self.records(np.array([i]))[0]
 
-        receipt_text = fmt(received)
-        submit_text = fmt(submitted)
-        if rng.random() < scenario.defect("missing_receipt_date"):
-            receipt_text = submit_text = ""
-        if finished and rng.random() < scenario.defect("finish_before_receipt"):
-            finished = received - timedelta(days=2)
-
-        province_code = self.province.code
-        if self.old_codes and rng.random() < scenario.share("pre_merger_code"):
-            province_code = rng.choice(self.old_codes)
-        owner_id = self._owner_id(rng)
-        hxx = self.province.dvcqg_code
-        day_seq = i - math.floor((submitted - self.start).days * len(self) / self.days)
-        digitised = rng.random() < 0.45
+    def _record(self, nine_digit, i, procedure_index, receipt, submitted, day_seq, status, updated, finished,
+                handed_over, due, refused, missing_dates, online, channel, digitised, owner_roll, owner_bits,
+                phone, subject, vneid, paid, old_code, commune_roll, reused, from_store) -> dict:
+        text = timeline.text
+        procedure = PROCEDURES[procedure_index]
+        hxx = self.hxx
+        if owner_roll < nine_digit:
+            owner_id, owner_name = self._nine_digit_owner(owner_bits)
+        else:
+            owner_id, owner_name = self._owner(owner_bits % OWNER_POOL)
+        receipt_text = "" if missing_dates else text(receipt)
+        digitised_flag = "1" if digitised else "0"
         return {
-            "MaHoSo": f"{hxx}.{1 + i % 9}-{submitted:%y%m%d}-{day_seq + 1:04d}",
-            "MaTTHC": procedure.code.replace("H00", hxx),
+            "MaHoSo": f"{hxx}.{1 + i % 9}-{timeline.text(receipt)[2:8]}-{day_seq:04d}",
+            "MaTTHC": self._procedure_code(procedure_index),
             "TenTTHC": procedure.name,
             "MaLinhVuc": procedure.field_code,
             "TenLinhVuc": procedure.field_name,
-            "KenhThucHien": channel,
+            "KenhThucHien": _CHANNEL_TEXT[channel],
             "SoGiayToChuHoSo": owner_id,
-            "ChuHoSo": self._owner_name(owner_id, rng),
-            "LoaiDoiTuong": "1" if rng.random() < 0.9 else "2",
-            "SoDienThoai": f"09{rng.randrange(10**8):08d}",
+            "ChuHoSo": owner_name,
+            "LoaiDoiTuong": subject,
+            "SoDienThoai": f"09{phone:08d}",
             "Email": "",
             "TrichYeuHoSo": f"{procedure.name} - hồ sơ số {i + 1}",
-            "NgayNopHoSo": submit_text,
-            "NgayTiepNhan": receipt_text if not refused else "",
-            "NgayHenTra": fmt(due) if not refused else "",
-            "TrangThaiHoSo": str(last.status),
-            "NgayKetThucXuLy": fmt(finished),
-            "NgayTra": fmt(handed_over),
-            "NgayTuChoi": fmt(last.at) if refused else "",
-            "DonViXuLy": f"UBND {self.province.full_name}",
+            "NgayNopHoSo": "" if missing_dates else text(submitted),
+            "NgayTiepNhan": "" if refused else receipt_text,
+            "NgayHenTra": "" if refused else text(due),
+            "TrangThaiHoSo": _STATUS_TEXT[status],
+            "NgayKetThucXuLy": text(finished) if finished >= 0 else "",
+            "NgayTra": text(handed_over) if handed_over >= 0 else "",
+            "NgayTuChoi": text(updated) if refused else "",
+            "DonViXuLy": self._agency,
             "NoiNopHoSo": "1" if online else "2",
-            "HoSoCoThanhPhanSoHoa": "1" if digitised else "0",
-            "TaiKhoanDuocXacThucVoiVNeID": "1" if online and rng.random() < 0.8 else "0",
-            "DuocThanhToanTrucTuyen": "1" if online and rng.random() < 0.5 else "0",
-            "MaTinh": province_code,
-            "MaXa": rng.choice(self.communes),
-            "NgayCapNhat": fmt(last.at),
+            "HoSoCoThanhPhanSoHoa": digitised_flag,
+            "TaiKhoanDuocXacThucVoiVNeID": "1" if vneid else "0",
+            "DuocThanhToanTrucTuyen": "1" if paid else "0",
+            "MaTinh": self.old_codes[(commune_roll >> 40) % len(self.old_codes)] if old_code and self.old_codes else self.province.code,
+            "MaXa": self._commune(procedure_index, online, commune_roll),
+            "NgayCapNhat": text(updated),
             "DinhDanhCHS": [{"LoaiDinhDanh": "1" if len(owner_id) == 12 else "2", "SoDinhDanh": owner_id}],
             "TaiLieuNop": [
                 {
@@ -142,83 +235,81 @@ class ProvinceDossiers:
                     "IsDeleted": "0",
                     "MaThanhPhanHoSo": component.code,
                     "DuongDanTaiTepTin": f"https://dichvucong.example/tep/{hxx}/{i}/{n}",
-                    "DuocSoHoa": "1" if digitised else "0",
-                    "DuocTaiSuDung": "1" if component.replaceable_by and rng.random() < 0.3 else "0",
-                    "DuocLayTuKhoDMQG": "1" if rng.random() < 0.1 else "0",
+                    "DuocSoHoa": digitised_flag,
+                    "DuocTaiSuDung": "1" if reused[n] else "0",
+                    "DuocLayTuKhoDMQG": "1" if from_store[n] else "0",
                 }
                 for n, component in enumerate(procedure.components)
             ],
         }
 
-    def _offline_channel(self, rng: random.Random) -> str:
-        roll = rng.random()
-        if roll < self.scenario.share("postal"):
-            return "3"
-        if roll < self.scenario.share("postal") + self.scenario.share("no_channel"):
-            return ""
-        return "1"
+    # --- per-province tables -------------------------------------------------------------------
+    @cached_property
+    def _procedure_codes(self) -> list[str]:
+        return [p.code.replace("H00", self.hxx) for p in PROCEDURES]
 
-    def _history(self, procedure: Procedure, received: datetime, refused: bool, rng: random.Random) -> list[StatusEvent]:
-        if refused:
-            return [StatusEvent(3, received)]
-        events = [StatusEvent(2, received), StatusEvent(4, received + timedelta(hours=rng.uniform(0.5, 8)))]
-        at = events[-1].at
-        if rng.random() < 0.08:  # supplement requested, then resumed
-            at += timedelta(days=rng.uniform(0.5, 3))
-            events.append(StatusEvent(5, at))
-            at += timedelta(days=rng.uniform(1, 5))
-            events.append(StatusEvent(4, at))
-        if rng.random() < 0.01:
-            events.append(StatusEvent(7, at + timedelta(days=rng.uniform(0.5, 2))))
-            return events
-        at += timedelta(days=rng.uniform(0.2, procedure.processing_days * 1.3 + 0.5))
-        events.append(StatusEvent(9, at))
-        events.append(StatusEvent(10, at + timedelta(days=rng.uniform(0.1, 3))))
-        return events
+    def _procedure_code(self, procedure_index: int) -> str:
+        return self._procedure_codes[procedure_index]
 
-    def _owner_id(self, rng: random.Random) -> str:
-        if rng.random() < self.scenario.defect("nine_digit_owner_id"):
-            return f"{rng.randrange(10**9):09d}"
-        birth_province = rng.choice(self.province.formed_from)
-        return people.new_personal_id(rng, birth_province, rng.randint(1950, 2007), rng.randint(1, 2))
+    @cached_property
+    def online_communes(self) -> list[list[str]]:
+        """Per procedure, the communes where it is offered online (level 3 or 4): online dossiers come from these."""
+        tables = []
+        for procedure in PROCEDURES:
+            offered = [c for c in self.communes if level_at(procedure, c) >= 3]
+            tables.append(offered or self.communes)
+        return tables
+
+    def _commune(self, procedure_index: int, online: bool, roll: int) -> str:
+        choices = self.online_communes[procedure_index] if online else self.communes
+        return choices[roll % len(choices)]
+
+    def _owner(self, slot: int) -> tuple[str, str]:
+        # A pool of citizens per province: people.citizen() costs ~10 us, far too much per dossier.
+        owner = self._owners[slot]
+        if owner is None:
+            rng = random.Random(self.seed * 31 + slot)
+            personal_id = people.new_personal_id(rng, rng.choice(self.province.formed_from),
+                                                 rng.randint(1950, 2007), rng.randint(1, 2))
+            owner = self._owners[slot] = (personal_id, people.citizen(personal_id).full_name)
+        return owner
 
     @staticmethod
-    def _owner_name(owner_id: str, rng: random.Random) -> str:
-        """The population DB's name for the owner's ID, so verifications can match."""
-        person = people.citizen(owner_id)
-        if person is not None:
-            return person.full_name
-        return f"{rng.choice(people.FAMILY_NAMES)} {rng.choice(people.MIDDLE_MALE)} {rng.choice(people.GIVEN_MALE)}"
+    def _nine_digit_owner(bits: int) -> tuple[str, str]:
+        """A legacy 9-digit card: not in the population DB, so the name is drawn here."""
+        names = (people.FAMILY_NAMES, people.MIDDLE_MALE, people.GIVEN_MALE)
+        parts = [choices[(bits >> (8 * k + 32)) % len(choices)] for k, choices in enumerate(names)]
+        return f"{bits % 10**9:09d}", " ".join(parts)
+
+    def index_chunks(self, stop: int | None = None):
+        stop = self.n if stop is None else stop
+        for start in range(0, stop, CHUNK):
+            yield np.arange(start, min(start + CHUNK, stop), dtype=np.int64)
+
+
+_CHANNEL_TEXT = {0: "", 1: "1", 2: "2", 3: "3"}
+_STATUS_TEXT = {s: str(s) for s in range(1, 11)}
 
 
 class PortalData:
-    """All provinces of a scenario, keyed by the portal's department code (Hxx)."""
+    """All provinces of a scenario, keyed by the portal's department code (Hxx), on one clock."""
 
-    def __init__(self, scenario: Scenario, units: AdminUnits | None = None):
+    def __init__(self, scenario: Scenario, units: AdminUnits | None = None, clock: SimClock | None = None):
         units = units or load_admin_units()
         self.scenario = scenario
+        self.clock = clock or SimClock(scenario.as_of, scenario.clock_speed)
         self.provinces = {
-            units.provinces[v.code].dvcqg_code: ProvinceDossiers(scenario, v, units) for v in scenario.provinces
+            units.provinces[v.code].dvcqg_code: ProvinceDossiers(scenario, v, units, self.clock)
+            for v in scenario.provinces
         }
 
-    @cached_property
-    def _update_index(self) -> dict[str, list[tuple[str, int]]]:
-        # (NgayCapNhat, index) sorted: the listing order. Built once per province on first use.
-        index = {}
-        for hxx, dossiers in self.provinces.items():
-            index[hxx] = sorted((dossiers.record(i)["NgayCapNhat"], i) for i in range(len(dossiers)))
-        return index
-
-    def updated_between(self, hxx: str, updated_from: str, updated_to: str) -> list[int]:
-        """Indices of the dossiers last updated in [updated_from, updated_to), in listing order."""
-        import bisect
-
-        rows = self._update_index[hxx]
-        lo = bisect.bisect_left(rows, (updated_from, -1))
-        hi = bisect.bisect_left(rows, (updated_to, -1))
-        return [i for _, i in rows[lo:hi]]
-
     def all_records(self):
-        for hxx, dossiers in self.provinces.items():
-            for i in range(len(dossiers)):
-                yield hxx, dossiers.record(i)
+        """Every dossier that exists at the clock's time, province by province, in index order."""
+        for hxx in self.provinces:
+            yield from self.records_of(hxx)
+
+    def records_of(self, hxx: str):
+        as_of, dossiers = self.clock.now(), self.provinces[hxx]
+        for chunk in dossiers.index_chunks(dossiers.existing(as_of)):
+            for record in dossiers.records(chunk, as_of):
+                yield hxx, record

@@ -20,6 +20,7 @@ class Ledger:
     counts: Counter = field(default_factory=Counter)  # (system, kind, name) -> n
     served_keys: dict = field(default_factory=lambda: defaultdict(set))  # (system, stream) -> keys
     defect_keys: dict = field(default_factory=lambda: defaultdict(set))  # (system, defect) -> keys
+    fault_events: list = field(default_factory=list)  # (system, fault, where), in order; with keep_keys
 
     def served(self, system: str, stream: str, keys) -> None:
         keys = list(keys)
@@ -28,9 +29,11 @@ class Ledger:
             if self.keep_keys:
                 self.served_keys[(system, stream)].update(keys)
 
-    def fault(self, system: str, name: str) -> None:
+    def fault(self, system: str, name: str, where: str = "") -> None:
         with self._lock:
             self.counts[(system, "fault", name)] += 1
+            if self.keep_keys:
+                self.fault_events.append((system, name, where))
 
     def defect(self, system: str, name: str, key: str) -> None:
         with self._lock:
@@ -41,6 +44,29 @@ class Ledger:
     def faults(self, system: str) -> dict[str, int]:
         with self._lock:
             return {name: n for (s, kind, name), n in self.counts.items() if s == system and kind == "fault"}
+
+    def defects(self, system: str) -> dict[str, int]:
+        with self._lock:
+            return {name: n for (s, kind, name), n in self.counts.items() if s == system and kind == "defect"}
+
+    def served_count(self, system: str, stream: str) -> int:
+        with self._lock:
+            return self.counts[(system, "served", stream)]
+
+    def summary(self, system: str) -> dict:
+        """What the control endpoint shows: counters, and the keys when they are kept."""
+        with self._lock:
+            mine = {(kind, name): n for (s, kind, name), n in self.counts.items() if s == system}
+            result = {
+                "served": {name: n for (kind, name), n in mine.items() if kind == "served"},
+                "faults": {name: n for (kind, name), n in mine.items() if kind == "fault"},
+                "defects": {name: n for (kind, name), n in mine.items() if kind == "defect"},
+                "keep_keys": self.keep_keys,
+            }
+            if self.keep_keys:
+                result["defect_keys"] = {name: sorted(keys) for (s, name), keys in self.defect_keys.items() if s == system}
+                result["fault_events"] = [[name, where] for s, name, where in self.fault_events if s == system]
+            return result
 
     def keys_served(self, system: str, stream: str) -> set:
         with self._lock:
@@ -55,3 +81,4 @@ class Ledger:
             self.counts.clear()
             self.served_keys.clear()
             self.defect_keys.clear()
+            self.fault_events.clear()

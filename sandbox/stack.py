@@ -46,7 +46,8 @@ class SandboxStack:
         self._portal_password = secrets.token_urlsafe(16)
         self._land_api_key = secrets.token_urlsafe(24)
         self._monitoring_api_key = secrets.token_urlsafe(24)
-        self.portal_app = create_portal_app(self.scenario, {self.portal_user: self._portal_password})
+        self.portal_app = create_portal_app(self.scenario, {self.portal_user: self._portal_password},
+                                            self.faults["dvc_portal"], self.ledger)
         self.population_app = create_population_app(self.scenario, self.faults["population_db"], self.ledger)
         self.land_app = create_land_app(self.scenario, {self._land_api_key}, self.faults["land_registry"], self.ledger)
         self.monitoring_app = create_monitoring_app(self.scenario, {self._monitoring_api_key}, self.ledger)

@@ -2,28 +2,31 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 
 from mappings.admin_units import load_admin_units
 
 
-def online_counts_by_province(stack, period_start: date, period_end: date) -> dict[str, tuple[int, int]]:
-    """province GSO code -> (received, online), by the published definition (docs/metrics.md)."""
+def online_counts(records, period_start: date, period_end: date) -> dict[str, tuple[int, int]]:
+    """province GSO code -> (received, online) over (Hxx, record) pairs, by the published definition
+    (docs/metrics.md): receipt date, else submission date, within the period; status not 1 or 3."""
     by_dvcqg = load_admin_units().by_dvcqg
+    first, last = f"{period_start:%Y%m%d}", f"{period_end:%Y%m%d}"  # portal dates are already local
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for hxx, record in stack.portal_app.state.data.all_records():
-        if int(record["TrangThaiHoSo"]) in (1, 3):
+    for hxx, record in records:
+        if record["TrangThaiHoSo"] in ("1", "3"):
             continue
         stamp = record["NgayTiepNhan"] or record["NgayNopHoSo"]
-        if not stamp:
-            continue
-        day = datetime.strptime(stamp, "%Y%m%d%H%M%S").date()  # portal dates are already local
-        if not period_start <= day <= period_end:
+        if not stamp or not first <= stamp[:8] <= last:
             continue
         entry = counts[by_dvcqg[hxx].code]
         entry[0] += 1
         entry[1] += record["KenhThucHien"] == "2"
     return {code: (received, online) for code, (received, online) in counts.items()}
+
+
+def online_counts_by_province(stack, period_start: date, period_end: date) -> dict[str, tuple[int, int]]:
+    return online_counts(stack.portal_app.state.data.all_records(), period_start, period_end)
 
 
 def served_records(stack) -> list[dict]:

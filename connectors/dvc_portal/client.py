@@ -5,6 +5,7 @@ says the session expired triggers one silent re-login and a replay of the call.
 """
 from __future__ import annotations
 
+import json
 import logging
 
 from connectors.base import HealthRecorder, HttpClient, HttpPolicy, SourceError
@@ -27,6 +28,18 @@ def _code(reply: dict) -> int | None:
         return int(reply.get("error_code"))
     except (TypeError, ValueError):
         return None
+
+
+def _unwrap_proxy(reply):
+    """A provincial LGSP proxy answers {"message": "<the reply as JSON text>"}: decode the inner reply."""
+    if isinstance(reply, dict) and "error_code" not in reply and isinstance(reply.get("message"), str):
+        try:
+            inner = json.loads(reply["message"])
+        except ValueError:
+            return reply
+        if isinstance(inner, dict):
+            return inner
+    return reply
 
 
 class PortalClient:
@@ -68,7 +81,7 @@ class PortalClient:
 
     def _post(self, service: str, params: dict) -> dict:
         body = {"session": self._session, "madonvi": self.madonvi, "service": service, **params}
-        reply = self.http.post_json(self.integration_path, body, endpoint=service)
+        reply = _unwrap_proxy(self.http.post_json(self.integration_path, body, endpoint=service))
         if not isinstance(reply, dict):
             raise SourceError(SYSTEM, service, "parse_error", "reply is not a JSON object")
         return reply
