@@ -193,7 +193,10 @@ def publish(settings: Settings | None = None, period_start: date | None = None, 
     from hub.metrics.health import publish_connection_health
     from hub.metrics.online_rate import publish_online_filing_rate
 
+    from hub.metrics.readiness import publish_readiness
+
     settings = settings or Settings.load()
     engine = warehouse(settings)
     publish_connection_health(engine)
+    publish_readiness(engine)
     return publish_online_filing_rate(engine, period_start, period_end)

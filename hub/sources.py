@@ -30,8 +30,16 @@ def _dvc_portal(config: SystemConfig, recorder: HealthRecorder) -> SourceConnect
     return DvcPortalConnector(config, recorder)
 
 
+def _monitoring(config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:
+    from connectors.monitoring import MonitoringConnector
+
+    return MonitoringConnector(config, recorder)
+
+
 BUILT_IN: dict[str, SourceSpec] = {
     "dvc_portal": SourceSpec("dvc_portal", {"dossiers": "dvc_portal_dossiers.yaml"}, _dvc_portal),
+    "monitoring": SourceSpec("monitoring", {"bao_cao_tinh": "monitoring_province_reports.yaml",
+                                            "bao_cao_xa": "monitoring_commune_reports.yaml"}, _monitoring),
 }
 
 

@@ -33,6 +33,8 @@ from mappings.admin_units import AMBIGUOUS, MERGER_EFFECTIVE, load_admin_units
 from mappings.pii import PiiPolicy
 
 MAPPINGS_DIR = Path(__file__).parent
+# Flags arrive as the portal's "0"/"1" strings or as JSON booleans.
+FLAG_CODES = {"0": False, "1": True, "False": False, "True": True, "false": False, "true": True}
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
 
@@ -357,7 +359,7 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series], p
             for i in index], index=index, dtype="object")
         return packed, None
     if rule.type in ("code", "flag"):
-        codes = {"0": False, "1": True} if rule.type == "flag" else code_lists()[opts["codes"]]
+        codes = FLAG_CODES if rule.type == "flag" else code_lists()[opts["codes"]]
         mapped = text.map(codes)
         unknown = present & mapped.isna()
         if "missing" in opts:

@@ -4,6 +4,15 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 CONTRACT = {
+    "metric_readiness_province": {
+        "report_date", "province_code", "province_name", "status", "communes", "communes_reporting",
+        "communes_green", "communes_basic", "communes_staffed", "green_pct", "basic_pct", "computed_at",
+    },
+    "metric_readiness_nation": {
+        "report_date", "provinces_green", "provinces_yellow", "provinces_red", "provinces_reporting", "communes",
+        "communes_reporting", "communes_green", "communes_basic", "communes_staffed", "basic_pct", "staffed_pct",
+        "provinces_over_50pct_green", "provinces_over_70pct_green", "provinces_all_green", "computed_at",
+    },
     "metric_connection_health": {
         "system", "day", "calls", "calls_ok", "calls_http_4xx", "calls_http_5xx", "calls_timeout", "calls_reset",
         "calls_soap_fault", "calls_parse_error", "success_rate_pct", "avg_latency_ms", "max_latency_ms",

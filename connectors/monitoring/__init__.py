@@ -1,0 +1,3 @@
+from .connector import MonitoringConnector
+
+__all__ = ["MonitoringConnector"]

@@ -1,0 +1,89 @@
+"""Readiness heat map from the monitoring reports: per province and for the nation, per report date.
+
+Commune figures are the hub's own, recomputed from each checklist (docs/metrics.md):
+- meets the basic Public Administrative Service Center conditions: network, online meetings,
+  digitisation equipment, computers and enough one-stop staff;
+- green: those five plus digital signatures and official-duty certificates;
+- reporting: the report arrived before the day's 16:00 cut-off (late reports count the next day).
+The province colour is the one the province reported.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, and_, case, func, select, true
+
+from hub.warehouse.db import upsert
+from hub.warehouse.schema import (admin_commune, admin_province, commune_report, metric_readiness_nation,
+                                  metric_readiness_province, province_report)
+
+c = commune_report.c
+BASIC = (c.network, c.online_meetings, c.digitisation_equipment, c.computers, c.one_stop_staff)
+GREEN = BASIC + (c.digital_signatures, c.official_certificates)
+
+
+def _all(columns):
+    return and_(c.on_time == true(), *[column == true() for column in columns])
+
+
+def _count(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 2) if whole else None
+
+
+def publish_readiness(engine: Engine) -> list[dict]:
+    """Recompute every report date present; returns the nation rows."""
+    communes_per_province = (select(admin_commune.c.province_code, func.count().label("communes"))
+                             .group_by(admin_commune.c.province_code).subquery())
+    figures = (select(c.report_date, c.province_code,
+                      _count(c.on_time == true()).label("reporting"),
+                      _count(_all(GREEN)).label("green"),
+                      _count(_all(BASIC)).label("basic"),
+                      _count(_all((c.one_stop_staff,))).label("staffed"))
+               .group_by(c.report_date, c.province_code).subquery())
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        dates = sorted(set(conn.execute(select(c.report_date).distinct()).scalars())
+                       | set(conn.execute(select(province_report.c.report_date).distinct()).scalars()))
+        provinces = conn.execute(select(admin_province.c.code, admin_province.c.full_name,
+                                        communes_per_province.c.communes)
+                                 .join(communes_per_province, communes_per_province.c.province_code == admin_province.c.code)
+                                 .order_by(admin_province.c.code)).all()
+        counted = {(r.report_date, r.province_code): r for r in conn.execute(select(figures))}
+        colours = {(r.report_date, r.province_code): r.status for r in conn.execute(
+            select(province_report.c.report_date, province_report.c.province_code, province_report.c.status))}
+        province_rows, nation_rows = [], []
+        for day in dates:
+            rows = []
+            for code, name, communes in provinces:
+                f = counted.get((day, code))
+                reporting, green, basic, staffed = (f.reporting, f.green, f.basic, f.staffed) if f else (0, 0, 0, 0)
+                rows.append({"report_date": day, "province_code": code, "province_name": name,
+                             "status": colours.get((day, code)), "communes": communes,
+                             "communes_reporting": reporting, "communes_green": green, "communes_basic": basic,
+                             "communes_staffed": staffed, "green_pct": _pct(green, communes),
+                             "basic_pct": _pct(basic, communes), "computed_at": now})
+            province_rows += rows
+            total = sum(r["communes"] for r in rows)
+            basic = sum(r["communes_basic"] for r in rows)
+            staffed = sum(r["communes_staffed"] for r in rows)
+            nation_rows.append({
+                "report_date": day,
+                "provinces_green": sum(r["status"] == "green" for r in rows),
+                "provinces_yellow": sum(r["status"] == "yellow" for r in rows),
+                "provinces_red": sum(r["status"] == "red" for r in rows),
+                "provinces_reporting": sum(r["status"] is not None for r in rows),
+                "communes": total, "communes_reporting": sum(r["communes_reporting"] for r in rows),
+                "communes_green": sum(r["communes_green"] for r in rows), "communes_basic": basic,
+                "communes_staffed": staffed, "basic_pct": _pct(basic, total), "staffed_pct": _pct(staffed, total),
+                "provinces_over_50pct_green": sum((r["green_pct"] or 0) > 50 for r in rows),
+                "provinces_over_70pct_green": sum((r["green_pct"] or 0) > 70 for r in rows),
+                "provinces_all_green": sum(r["green_pct"] == 100.0 for r in rows),
+                "computed_at": now,
+            })
+        upsert(conn, metric_readiness_province, province_rows)
+        upsert(conn, metric_readiness_nation, nation_rows)
+    return nation_rows
