@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator, Protocol
 
 import pybreaker
 import requests
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -139,6 +140,7 @@ class HttpPolicy:
     pool_size: int = 8
     verify: bool | str = True  # TLS verification on; a path selects a CA bundle
     retry_statuses: tuple[int, ...] = (429, 500, 502, 503, 504)
+    reply_retries: int = 3  # re-asks for a reply cut mid-body or truncated
     breaker_fail_max: int = 5  # consecutive failed calls (after retries) that open the circuit
     breaker_reset_seconds: float = 60.0  # how long an open circuit fails fast before a trial call
 
@@ -149,6 +151,19 @@ class HttpPolicy:
 
 
 _BREAKERS: dict[str, pybreaker.CircuitBreaker] = {}
+
+
+def _transient(error: BaseException) -> bool:
+    return isinstance(error, SourceError) and error.outcome in ("reset", "timeout", "parse_error")
+
+
+def retry_transient(policy: "HttpPolicy", call: Callable[[], Any]) -> Any:
+    """urllib3 retries what fails before a reply is handed over; a reply cut mid-body (reset) or
+    truncated only shows when it is read, so those get a bounded, jittered retry here."""
+    retrying = Retrying(retry=retry_if_exception(_transient), stop=stop_after_attempt(policy.reply_retries + 1),
+                        wait=wait_exponential_jitter(initial=policy.backoff_factor, max=policy.backoff_max),
+                        reraise=True)
+    return retrying(call)
 
 
 def _client_side(error: BaseException) -> bool:
@@ -215,6 +230,9 @@ class HttpClient:
 
     def _guarded(self, method: str, path: str, endpoint: str | None, kwargs: dict, decode: bool) -> Any:
         self._endpoint = endpoint or path
+        return retry_transient(self.policy, lambda: self._once(method, path, kwargs, decode))
+
+    def _once(self, method: str, path: str, kwargs: dict, decode: bool) -> Any:
         try:
             return circuit_breaker(self.system, self.policy).call(self._request, method, path, kwargs, decode)
         except pybreaker.CircuitBreakerError:

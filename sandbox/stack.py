@@ -18,6 +18,7 @@ from .civil_status import CivilStatusExport
 from .civil_status import DELIMITER as CIVIL_STATUS_DELIMITER
 from .civil_status import ENCODING as CIVIL_STATUS_ENCODING
 from .faults import FaultSwitches
+from .http_faults import FaultMiddleware
 from .http import API_KEY_HEADER
 from .insurance import TABLE as INSURANCE_TABLE
 from .insurance import InsuranceRegister
@@ -51,6 +52,9 @@ class SandboxStack:
         self.population_app = create_population_app(self.scenario, self.faults["population_db"], self.ledger)
         self.land_app = create_land_app(self.scenario, {self._land_api_key}, self.faults["land_registry"], self.ledger)
         self.monitoring_app = create_monitoring_app(self.scenario, {self._monitoring_api_key}, self.ledger)
+        # The portal wraps itself; the other HTTP simulators get the same transport faults here.
+        for name in ("population_db", "land_registry", "monitoring"):
+            self.apps[name].add_middleware(FaultMiddleware, system=name, switches=self.faults[name], ledger=self.ledger)
         self._state_dir = Path(state_dir).resolve() if state_dir else None
         self._temporary_dir: str | None = None
         self._servers: dict[str, ThreadedServer] = {}

@@ -86,28 +86,38 @@ def test_retries_are_bounded_and_the_failure_is_reported_without_the_payload():
     assert len(server.times) == 3 and len(recorder.observations) == 3
 
 
-def test_invalid_json_is_a_parse_error():
-    server = ScriptedServer([(200, {}, b'{"truncated": ')])
+def test_a_truncated_reply_is_asked_for_again():
+    server = ScriptedServer([(200, {}, b'{"truncated": '), (200, {}, b'{"whole": true}')])
+    recorder = HealthRecorder()
+    try:
+        assert _client(server.url, recorder).post_json("/x", {}) == {"whole": True}
+    finally:
+        server.close()
+    assert [o.outcome for o in recorder.observations] == ["parse_error", "ok"]
+
+
+def test_a_reply_that_stays_unreadable_is_a_parse_error_after_bounded_retries():
+    server = ScriptedServer([(200, {}, b'{"truncated": ')] * 10)
     recorder = HealthRecorder()
     try:
         with pytest.raises(SourceError) as caught:
-            _client(server.url, recorder).post_json("/x", {})
+            _client(server.url, recorder, reply_retries=2).post_json("/x", {})
     finally:
         server.close()
-    assert caught.value.outcome == "parse_error" and recorder.observations[-1].outcome == "parse_error"
+    assert caught.value.outcome == "parse_error" and [o.outcome for o in recorder.observations] == ["parse_error"] * 3
 
 
 def test_a_refused_connection_is_observed_as_a_reset():
     recorder = HealthRecorder()
     with pytest.raises(SourceError) as caught:
-        _client("http://127.0.0.1:9", recorder, retries=0).post_json("/x", {})
+        _client("http://127.0.0.1:9", recorder, retries=0, reply_retries=0).post_json("/x", {})
     assert caught.value.outcome == "reset" and [o.outcome for o in recorder.observations] == ["reset"]
 
 
 def test_the_circuit_opens_after_consecutive_failures_and_then_fails_fast():
     server = ScriptedServer([(500, {}, b"")] * 10)
     recorder = HealthRecorder()
-    client = _client(server.url, recorder, retries=0, breaker_fail_max=2, breaker_reset_seconds=60)
+    client = _client(server.url, recorder, retries=0, reply_retries=0, breaker_fail_max=2, breaker_reset_seconds=60)
     try:
         for _ in range(2):
             with pytest.raises(SourceError):

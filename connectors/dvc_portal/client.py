@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "dvc_portal"
 DEFAULT_SESSION_EXPIRED_CODES = (-2,)
+MAX_RELOGINS = 3
 
 
 class PortalError(RuntimeError):
@@ -71,7 +72,9 @@ class PortalClient:
         if self._session is None:
             self.login()
         reply = self._post(service, params)
-        if _code(reply) in self.session_expired_codes:
+        for _ in range(MAX_RELOGINS):  # a fresh session can expire again; give up after a few
+            if _code(reply) not in self.session_expired_codes:
+                break
             log.info("portal session expired; logging in again", extra={"system": SYSTEM, "service": service})
             self.login()
             reply = self._post(service, params)

@@ -21,9 +21,11 @@ import requests
 import zeep
 from lxml.etree import XMLSyntaxError
 from zeep.exceptions import Fault, TransportError, XMLParseError
+from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 from zeep.transports import Transport
 
-from connectors.base import HealthRecorder, HttpClient, HttpPolicy, SourceError, circuit_breaker, outcome_of_error, outcome_of_status
+from connectors.base import (HealthRecorder, HttpClient, HttpPolicy, SourceError, circuit_breaker, outcome_of_error,
+                             outcome_of_status, retry_transient)
 from connectors.config import SystemConfig
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,9 @@ class PopulationClient:
         self.http = HttpClient(SYSTEM, config.base_url, self.policy, self.recorder)  # pooled, retrying session
         transport = Transport(session=self.http.session, timeout=self.policy.connect_timeout,
                               operation_timeout=self.policy.read_timeout)
-        # Hardened XML: no DTDs, no entities, no external resources, no huge trees.
-        settings = zeep.Settings(strict=False, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True,
+        # Hardened XML: no DTDs, no entities, no external resources, no huge trees; strict, because a
+        # lenient parser "recovers" a truncated reply into a plausible but partial answer.
+        settings = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True,
                                  forbid_external=True)
         wsdl = options.get("wsdl") or str(BUNDLED_WSDL)
         self.client = self._observed("wsdl", lambda: zeep.Client(wsdl, transport=transport, settings=settings))
@@ -100,32 +103,37 @@ class PopulationClient:
         return Verification(personal_id, outcome, True, name, birth)
 
     def _observed(self, endpoint: str, call):
-        """Run one SOAP exchange behind the circuit breaker, recording its outcome."""
-        started = time.perf_counter()
+        """Run one SOAP exchange behind the circuit breaker, recording each attempt's outcome."""
 
         def attempt():
+            started = time.perf_counter()
             try:
                 result = call()
             except Fault as fault:
                 self._record(endpoint, "soap_fault", started)
                 raise SourceError(SYSTEM, endpoint, "soap_fault", str(fault.code or "Fault")) from None
             except TransportError as exc:
-                self._record(endpoint, outcome_of_status(exc.status_code), started, exc.status_code)
-                raise SourceError(SYSTEM, endpoint, outcome_of_status(exc.status_code), f"HTTP {exc.status_code}") from None
+                # zeep reports an unreadable 2xx reply as a transport error with that status
+                outcome = outcome_of_status(exc.status_code) if exc.status_code >= 400 else "parse_error"
+                self._record(endpoint, outcome, started, exc.status_code)
+                raise SourceError(SYSTEM, endpoint, outcome, f"HTTP {exc.status_code}") from None
             except requests.RequestException as exc:
                 outcome = outcome_of_error(exc)
                 self._record(endpoint, outcome, started)
                 raise SourceError(SYSTEM, endpoint, outcome, type(exc).__name__) from None
-            except (XMLParseError, XMLSyntaxError, ValueError) as exc:
+            except (XMLParseError, XMLSyntaxError, ZeepXMLSyntaxError, ValueError) as exc:
                 self._record(endpoint, "parse_error", started)
                 raise SourceError(SYSTEM, endpoint, "parse_error", type(exc).__name__) from None
             self._record(endpoint, "ok", started)
             return result
 
-        try:
-            return circuit_breaker(SYSTEM, self.policy).call(attempt)
-        except pybreaker.CircuitBreakerError:
-            raise SourceError(SYSTEM, endpoint, "circuit_open", "too many consecutive failures; calls paused") from None
+        def guarded():
+            try:
+                return circuit_breaker(SYSTEM, self.policy).call(attempt)
+            except pybreaker.CircuitBreakerError:
+                raise SourceError(SYSTEM, endpoint, "circuit_open", "too many consecutive failures; calls paused") from None
+
+        return retry_transient(self.policy, guarded)
 
     def _record(self, endpoint: str, outcome: str, started: float, status: int | None = None) -> None:
         self.recorder.record(SYSTEM, endpoint, outcome, status, round((time.perf_counter() - started) * 1000, 3))
