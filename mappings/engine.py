@@ -109,6 +109,9 @@ class Mapping:
     # Who in each record to verify against a national register before personal data is dropped:
     # {system, id, name} naming the register and the source fields.
     verify: dict | None = None
+    # Schema drift guard: when set, a record carrying a top-level field the mapping does not know
+    # (neither mapped, nor dropped as personal data, nor listed under ``ignore``) is quarantined.
+    known_fields: frozenset[str] | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> "Mapping":
@@ -125,6 +128,7 @@ class Mapping:
             fields=tuple(FieldRule.parse(name, spec or {}) for name, spec in raw["fields"].items()),
             children=tuple(ChildMapping.parse(spec) for spec in raw.get("children", [])),
             verify=raw.get("verify"),
+            known_fields=_known_fields(raw) if raw.get("unknown_fields") == "quarantine" else None,
         )
 
     def key_of(self, record: dict) -> str:
@@ -147,6 +151,8 @@ class Mapping:
             rows, child_errors = _explode(child, records, canonical)
             errors += child_errors
             child_frames.append((child, rows))
+        if self.known_fields is not None:
+            errors.append(self._unknown_fields(records, frame.index))
         reasons = _join_reasons(errors, frame.index)
         bad = reasons.notna()
         quarantined = [(int(i), reasons[i]) for i in reasons.index[bad]]
@@ -155,6 +161,29 @@ class Mapping:
             keep = ~rows["__parent"].isin(reasons.index[bad]) if len(rows) else pd.Series(dtype=bool)
             children[child.target] = _to_records(rows[keep].drop(columns="__parent")) if len(rows) else []
         return MappingResult(_to_records(canonical[~bad]), quarantined, children)
+
+
+    def _unknown_fields(self, records: list[dict], index: pd.Index) -> pd.Series:
+        found = pd.Series(pd.NA, index=index, dtype="object")
+        for i, record in enumerate(records):
+            unknown = sorted(k for k in record if k not in self.known_fields and not str(k).endswith("__kind"))
+            if unknown:
+                found[i] = f"unexpected field(s) {', '.join(map(str, unknown))}: schema drift"
+        return found
+
+
+def _known_fields(raw: dict) -> frozenset[str]:
+    names = set(raw.get("ignore", []))
+    pii = raw.get("pii") or {}
+    names.update(pii.get("drop", []))
+    names.update(name.split("[].")[0] for name in pii.get("hash", []))
+    for spec in (raw.get("fields") or {}).values():
+        sources = (spec or {}).get("from", ())
+        for source in (sources,) if isinstance(sources, str) else sources:
+            names.add(_path_steps(source)[0] if _is_path(source) else source)
+    for child in raw.get("children", []):
+        names.add(child["from"].split("[].")[0])
+    return frozenset(names)
 
 
 def _check_only(rules) -> list[str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import unicodedata
 import zlib
+from datetime import datetime
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from . import timeline
 from .faults import FaultSwitches
@@ -19,6 +21,7 @@ from .ledger import Ledger
 SYSTEM = "dvc_portal"
 TEXT_FIELDS = ("ChuHoSo", "TenTTHC", "TenLinhVuc", "TrichYeuHoSo", "DonViXuLy")
 MANDATORY = ("MaTTHC", "TrangThaiHoSo", "MaTinh")
+PORTAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FUTURE = 400 * timeline.DAY
 
 
@@ -75,7 +78,9 @@ class PortalDataFaults:
             record["DinhDanhCHS"] = [{**entry, "SoDinhDanh": invalid} for entry in record["DinhDanhCHS"]]
             self._note("invalid_id", key)
         if rolls("future_date", key):
-            record["NgayTiepNhan"] = record["NgayNopHoSo"] = timeline.text(as_of + FUTURE)
+            # future for any reader: past the simulated clock and the real one
+            base = max(as_of, timeline.seconds(datetime.now(PORTAL_TZ).replace(tzinfo=None)))
+            record["NgayTiepNhan"] = record["NgayNopHoSo"] = timeline.text(base + FUTURE)
             self._note("future_date", key)
         if rolls("missing_mandatory", key):
             record.pop(MANDATORY[zlib.crc32(key.encode()) % len(MANDATORY)])

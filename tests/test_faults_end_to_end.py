@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from connectors.config import Secret, SystemConfig
 from hub import pipeline
 from hub.settings import Settings
-from hub.warehouse.schema import (batch_reconciliation, dossier, health_call, metric_online_filing_rate,
-                                  metric_readiness_nation, metric_readiness_province)
+from hub.warehouse.schema import (batch_reconciliation, commune_report, dossier, health_call,
+                                  metric_online_filing_rate, metric_readiness_nation, metric_readiness_province,
+                                  province_report, quarantine)
 from sandbox.stack import SandboxStack
 from tests.conftest import TEST_PII_KEY
 
@@ -101,3 +102,12 @@ def test_with_every_fault_on_the_pipeline_completes_and_publishes_what_a_clean_r
             injected_total += injected.get(fault, 0)
             assert observed.get((system, outcome), 0) == injected.get(fault, 0), (system, fault, injected, observed)
     assert injected_total > 10, "the rates must really have injected faults"
+    # after deduplication the hub holds exactly what the sandbox's ledger says it served
+    with engine.connect() as conn:
+        dossiers = set(conn.execute(select(dossier.c.dossier_id)).scalars())
+        quarantined = set(conn.execute(select(quarantine.c.record_key).where(quarantine.c.source == "dvc_portal")).scalars())
+        provinces = {f"{d}:{p}" for d, p in conn.execute(select(province_report.c.report_date, province_report.c.province_code))}
+        communes = {f"{d}:{c}" for d, c in conn.execute(select(commune_report.c.report_date, commune_report.c.commune_code))}
+    assert dossiers | quarantined == faulty_stack.ledger.keys_served("dvc_portal", "dossiers")
+    assert provinces == faulty_stack.ledger.keys_served("monitoring", "bao_cao_tinh")
+    assert communes == faulty_stack.ledger.keys_served("monitoring", "bao_cao_xa")
