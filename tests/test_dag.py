@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select
 from hub.warehouse.schema import metric_online_filing_rate
 
 REPO = Path(__file__).resolve().parents[1]
-DAG_FILE = REPO / "dags" / "lienthong_dvc_portal.py"
+DAG_FILE = REPO / "dags" / "lienthong_sources.py"
 pytestmark = pytest.mark.airflow
 
 RUN_DAG = """
@@ -25,7 +25,7 @@ import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("dag_under_test", sys.argv[1])
 module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
 from airflow.sdk import DAG
-dag = next(v for v in vars(module).values() if isinstance(v, DAG))
+dag = next(v for v in vars(module).values() if isinstance(v, DAG) and v.dag_id == sys.argv[2])
 run = dag.test()
 states = {}
 for ti in run.get_task_instances():
@@ -64,7 +64,9 @@ def test_every_dag_file_imports_without_errors(tmp_path):
                                capture_output=True, text=True, timeout=300)
     result = _result(completed)
     assert result["errors"] == {}
-    assert {"lienthong_dvc_portal", "lienthong_health"} <= set(result["dags"])
+    expected = {"lienthong_dvc_portal", "lienthong_monitoring", "lienthong_land_registry", "lienthong_civil_status",
+                "lienthong_social_insurance", "lienthong_health"}
+    assert expected <= set(result["dags"])
 
 
 def test_the_dag_runs_every_stage_against_the_sandbox_through_an_airflow_connection(tmp_path, sandbox):
@@ -82,7 +84,8 @@ def test_the_dag_runs_every_stage_against_the_sandbox_through_an_airflow_connect
     migrate = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, capture_output=True,
                              text=True, timeout=300)
     assert migrate.returncode == 0, migrate.stderr[-3000:]
-    completed = subprocess.run([sys.executable, "-c", RUN_DAG, str(DAG_FILE)], env=env, capture_output=True,
+    completed = subprocess.run([sys.executable, "-c", RUN_DAG, str(DAG_FILE), "lienthong_dvc_portal"], env=env,
+                               capture_output=True,
                                text=True, timeout=600)
     result = _result(completed)
     assert result["state"] == "success", result
@@ -92,3 +95,15 @@ def test_the_dag_runs_every_stage_against_the_sandbox_through_an_airflow_connect
         nation = conn.execute(select(metric_online_filing_rate).where(
             metric_online_filing_rate.c.unit_level == "nation")).mappings().one()
     assert nation["dossiers_received"] > 0 and nation["online_rate_pct"] is not None
+
+
+def test_a_source_declared_in_yaml_alone_gets_its_own_dag(tmp_path):
+    (tmp_path / "extra.yaml").write_text(
+        "sources:\n  business_registry:\n    kind: sql\n    stream: doanh_nghiep\n"
+        "    mapping: social_insurance_participants.yaml\n    table: doanh_nghiep\n"
+        "    watermark_column: ngay_cap_nhat\n    key_column: ma_so_thue\n", encoding="utf-8")
+    env = _airflow_env(tmp_path, {"LIENTHONG_SOURCES_FILE": str(tmp_path / "extra.yaml")})
+    completed = subprocess.run([sys.executable, "-c", IMPORT_DAGS, str(REPO / "dags")], env=env,
+                               capture_output=True, text=True, timeout=300)
+    result = _result(completed)
+    assert result["errors"] == {} and "lienthong_business_registry" in result["dags"]
