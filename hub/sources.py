@@ -15,13 +15,14 @@ class SourceSpec:
     name: str
     streams: dict[str, str]  # stream -> mapping file
     connector_factory: Callable[[SystemConfig, HealthRecorder], SourceConnector]
+    system: str | None = None  # the system it reads, when several sources share one (the portal)
 
     def mapping(self, stream: str) -> Mapping:
         return Mapping.load(self.streams[stream])
 
     def connect(self, settings: Settings, recorder: HealthRecorder,
                 config: SystemConfig | None = None) -> SourceConnector:
-        return self.connector_factory(config or resolve_system(self.name, settings), recorder)
+        return self.connector_factory(config or resolve_system(self.system or self.name, settings), recorder)
 
 
 def _dvc_portal(config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:
@@ -38,6 +39,11 @@ def _monitoring(config: SystemConfig, recorder: HealthRecorder) -> SourceConnect
 
 BUILT_IN: dict[str, SourceSpec] = {
     "dvc_portal": SourceSpec("dvc_portal", {"dossiers": "dvc_portal_dossiers.yaml"}, _dvc_portal),
+    # The catalogue and the portal's own aggregates change rarely: separate sources, own schedules.
+    "dvc_portal_catalogue": SourceSpec("dvc_portal_catalogue", {"procedures": "dvc_portal_procedures.yaml"},
+                                       _dvc_portal, system="dvc_portal"),
+    "dvc_portal_reporting": SourceSpec("dvc_portal_reporting", {"reported_online": "dvc_portal_reported_online.yaml"},
+                                       _dvc_portal, system="dvc_portal"),
     "monitoring": SourceSpec("monitoring", {"bao_cao_tinh": "monitoring_province_reports.yaml",
                                             "bao_cao_xa": "monitoring_commune_reports.yaml"}, _monitoring),
 }

@@ -56,8 +56,8 @@ class FieldRule:
     required: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
-    TYPES = ("string", "integer", "datetime", "date", "code", "flag", "province", "commune", "commune_province",
-             "local_date", "json", "parent", "constant")
+    TYPES = ("string", "integer", "number", "datetime", "date", "code", "flag", "province", "commune",
+             "commune_province", "local_date", "json", "parent", "constant", "now")
 
     @classmethod
     def parse(cls, name: str, spec: dict) -> "FieldRule":
@@ -333,6 +333,8 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series], p
         return pd.Series(opts["value"], index=index, dtype="object"), None
     if rule.type == "parent":
         return parent[opts["field"]], None
+    if rule.type == "now":  # the time of reading, for sources that carry no version of their own
+        return pd.Series(pd.Timestamp.now(tz="UTC"), index=index), None
     if rule.type == "local_date":
         source = done[opts["of"]]
         local = pd.to_datetime(source, utc=True).dt.tz_convert(LOCAL_TZ)
@@ -360,6 +362,11 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series], p
             error = _merge(error, fail(~bad & present & ((number < low) | (number > high)),
                                        f"{rule.label}: outside {low}..{high}"))
         return number.where(exact & ~bad).astype("Int64"), error
+    if rule.type == "number":
+        number = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = present & (number.isna() | ~number.abs().lt(float("inf")))
+        return number.where(~bad).astype("object").where(number.notna() & ~bad, None), \
+            _merge(shape_error, fail(bad, f"{rule.label}: not a number"))
     if rule.type == "datetime":
         fmt = opts.get("format", "%Y%m%d%H%M%S")
         utc = _parse_datetime(text, fmt, opts.get("timezone", LOCAL_TZ))

@@ -1,8 +1,12 @@
-"""Dossiers from the portal, incremental by update time, one partition per province (Hxx).
+"""The portal's streams, one partition per province (Hxx):
 
-The watermark is the upper bound of the last fully read update window. The next window
-starts ``overlap`` earlier, so records updated late, or updated while we paged, are read
-again; idempotent upserts on the dossier number make the re-read harmless.
+- ``dossiers``: incremental by update time. The watermark is the upper bound of the last fully
+  read update window; the next window starts ``overlap`` earlier, so records updated late, or
+  updated while we paged, are read again (idempotent upserts make the re-read harmless).
+- ``procedures``: the province's procedure catalogue with each procedure's full package
+  (components, and which database could replace each), read whole every time.
+- ``reported_online``: the portal's own public aggregates (provide-online-tree) for the
+  reporting period, kept as received to compare with what the hub computes.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ def portal_now() -> datetime:
 
 class DvcPortalConnector:
     source = "dvc_portal"
-    streams = ("dossiers",)
+    streams = ("dossiers", "procedures", "reported_online")
 
     def __init__(self, config: SystemConfig, recorder: HealthRecorder | None = None,
                  clock: Callable[[], datetime] = portal_now):
@@ -36,6 +40,8 @@ class DvcPortalConnector:
         self.overlap = timedelta(seconds=int(options.get("overlap_seconds", 6 * 3600)))
         self.initial_watermark = str(options.get("initial_watermark", "20250101000000"))
         self.configured_partitions = options.get("partitions")
+        self.reporting_from = str(options.get("reporting_from", "2025-07-01"))
+        self.reporting_path = options.get("reporting_path", "/api/v1/reporting/evaluation/provide-online-tree")
         self.clock = clock
 
     def partitions(self) -> list[str]:
@@ -44,8 +50,38 @@ class DvcPortalConnector:
         return sorted(p.dvcqg_code for p in load_admin_units().provinces.values())
 
     def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
-        if stream != "dossiers":
+        if stream == "procedures":
+            yield from self._procedures(partition)
+        elif stream == "reported_online":
+            yield from self._reported_online(partition)
+        elif stream == "dossiers":
+            yield from self._dossiers(partition, checkpoint)
+        else:
             raise ValueError(f"dvc_portal has no stream {stream!r}")
+
+    def _procedures(self, partition: str) -> Iterator[Batch]:
+        listing = self.client.call("LayDanhSachTTHC", matinh=partition).get("result") or []
+        packages = []
+        for item in listing:
+            code = item.get("MATTHC") if isinstance(item, dict) else None
+            if code:
+                packages += (self.client.call("LayThuTuc", maTTHC=code).get("result") or [])[:1]
+        read_at = self.clock().strftime(PORTAL_DATE)
+        yield Batch("procedures", partition, packages, Checkpoint("procedures", partition, read_at))
+
+    def _reported_online(self, partition: str) -> Iterator[Batch]:
+        period = {"fromDate": self.reporting_from, "toDate": self.clock().date().isoformat()}
+        reply = self.client.http.post_json(self.reporting_path, {**period, "rootDepartmentId": partition},
+                                           endpoint="provide-online-tree")
+        data = reply.get("data") if isinstance(reply, dict) else None
+        parent = data.get("parent") if isinstance(data, dict) else None
+        as_of = (reply.get("period") or {}).get("asOf") if isinstance(reply, dict) else None
+        # The request's period travels with the figures: without it they mean nothing.
+        records = [{**parent, **period, "asOf": as_of}] if isinstance(parent, dict) else []
+        yield Batch("reported_online", partition, records, Checkpoint("reported_online", partition, period["toDate"]))
+
+    def _dossiers(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+        stream = "dossiers"
         if checkpoint:
             start = (datetime.strptime(checkpoint, PORTAL_DATE) - self.overlap).strftime(PORTAL_DATE)
         else:

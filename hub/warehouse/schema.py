@@ -221,6 +221,23 @@ sectoral_record = Table(
 )
 Index("ix_sectoral_record_subject", sectoral_record.c.subject_id_hash)
 
+portal_reported_online = Table(
+    "portal_reported_online", metadata,
+    Column("province_code", String(2), primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("period_end", Date, primary_key=True),
+    Column("as_of", UTC),
+    Column("channel_online", Integer),  # the portal's own sums, as received (NULL is not 0)
+    Column("channel_direct", Integer),
+    Column("channel_postal", Integer),
+    Column("channel_total", Integer),
+    Column("online_dossiers", Integer),
+    Column("ratio_pct", Float),
+    Column("updated_at", UTC, nullable=False),
+    Column("load_id", String(36), nullable=False),
+    Column("loaded_at", UTC, nullable=False),
+)
+
 # --- monitoring reports (Resolution 57 / Plan 02 monitoring system) -------------------------
 province_report = Table(
     "province_report", metadata,
