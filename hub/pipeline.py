@@ -193,10 +193,14 @@ def publish(settings: Settings | None = None, period_start: date | None = None, 
     from hub.metrics.health import publish_connection_health
     from hub.metrics.online_rate import publish_online_filing_rate
 
+    from hub.metrics.dossier_reduction import publish_dossier_reduction
     from hub.metrics.readiness import publish_readiness
 
     settings = settings or Settings.load()
     engine = warehouse(settings)
     publish_connection_health(engine)
     publish_readiness(engine)
-    return publish_online_filing_rate(engine, period_start, period_end)
+    rates = publish_online_filing_rate(engine, period_start, period_end)
+    if rates.period_start is not None:  # the same period as the headline rate
+        publish_dossier_reduction(engine, rates.period_start, rates.period_end)
+    return rates

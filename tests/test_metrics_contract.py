@@ -4,6 +4,11 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 CONTRACT = {
+    "metric_dossier_reduction": {
+        "unit_level", "unit_code", "period_start", "period_end", "unit_name", "dossiers_received",
+        "dossiers_reusing_data", "attachments", "attachments_replaceable", "attachments_avoidable",
+        "attachments_avoidable_verified", "reuse_rate_pct", "avoidable_pct", "computed_at",
+    },
     "metric_readiness_province": {
         "report_date", "province_code", "province_name", "status", "communes", "communes_reporting",
         "communes_green", "communes_basic", "communes_staffed", "green_pct", "basic_pct", "computed_at",

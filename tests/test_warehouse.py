@@ -41,7 +41,7 @@ def test_upgrade_creates_everything_and_loads_the_reference_units(engine, settin
         assert conn.execute(select(func.count()).select_from(admin_commune)).scalar() == 3321
         assert conn.execute(select(func.count()).select_from(admin_commune_crosswalk)).scalar() > 10_000
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0005"
+    assert version == "0006"
 
 
 def test_a_pre_merger_commune_code_lands_on_its_new_commune(engine, mapping):

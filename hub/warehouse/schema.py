@@ -332,6 +332,24 @@ quality_result = Table(
 )
 
 # --- published metrics (public contract) ----------------------------------------------------
+metric_dossier_reduction = Table(
+    "metric_dossier_reduction", metadata,
+    Column("unit_level", String(16), primary_key=True),  # nation | province
+    Column("unit_code", String(8), primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("period_end", Date, primary_key=True),
+    Column("unit_name", String(128), nullable=False),
+    Column("dossiers_received", Integer, nullable=False),
+    Column("dossiers_reusing_data", Integer, nullable=False),
+    Column("attachments", Integer, nullable=False),
+    Column("attachments_replaceable", Integer, nullable=False),
+    Column("attachments_avoidable", Integer, nullable=False),
+    Column("attachments_avoidable_verified", Integer, nullable=False),
+    Column("reuse_rate_pct", Float),
+    Column("avoidable_pct", Float),
+    Column("computed_at", UTC, nullable=False),
+)
+
 metric_readiness_province = Table(
     "metric_readiness_province", metadata,
     Column("report_date", Date, primary_key=True),
