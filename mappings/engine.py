@@ -419,10 +419,18 @@ def _convert(rule: FieldRule, frame: pd.DataFrame, done: dict[str, pd.Series], p
 def _parse_datetime(text: pd.Series, fmt: str, timezone: str) -> pd.Series:
     """UTC timestamps; naive values are read in ``timezone``, offsets (ISO-8601) are honoured."""
     if fmt.upper() == "ISO8601":
-        parsed = text.map(lambda v: pd.to_datetime(v, format="ISO8601", errors="coerce") if isinstance(v, str) else pd.NaT)
-        return pd.Series([
-            pd.NaT if pd.isna(v) else (v.tz_localize(timezone) if v.tzinfo is None else v).tz_convert("UTC")
-            for v in parsed], index=text.index, dtype="datetime64[ns, UTC]")
+        result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+        strings = text.astype("string")
+        with_offset = strings.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
+        if with_offset.any():
+            result[with_offset] = pd.to_datetime(strings[with_offset], format="ISO8601", utc=True, errors="coerce")
+        naive = strings.notna() & ~with_offset
+        if naive.any():
+            local = pd.to_datetime(strings[naive], format="ISO8601", errors="coerce")
+            if isinstance(local.dtype, pd.DatetimeTZDtype):
+                local = local.dt.tz_localize(None)
+            result[naive] = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        return result
     parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     return parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
 

@@ -8,10 +8,6 @@ from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 
-# Rows per INSERT statement: bounded by SQLite's 32k host-parameter limit and PG's 65k.
-MAX_PARAMS = 30_000
-
-
 def create_warehouse_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -47,28 +43,24 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict], key: Iterable[s
 
     ``unless_newer`` names a version column (e.g. updated_at): a stored row that is newer than
     the incoming one is kept, so records arriving out of order never roll data back.
-    Multi-row statements, chunked under the drivers' parameter limits.
+    One statement, compiled once and executed for all rows: batched executemany on SQLite,
+    psycopg's pipelined executemany on PostgreSQL.
     """
     if not rows:
         return 0
     key_cols = list(key) if key is not None else [c.name for c in table.primary_key.columns]
-    # One statement may not touch a key twice (PostgreSQL refuses): the last version wins.
+    # A batch may carry a key twice (PostgreSQL refuses that in one statement): the last version wins.
     if unless_newer is not None:
         rows = sorted(rows, key=lambda row: (row[unless_newer] is not None, row[unless_newer] or 0))
     rows = list({tuple(row[k] for k in key_cols): row for row in rows}.values())
     columns = list(rows[0].keys())
-    insert = _insert_for(conn)
-    chunk = max(1, MAX_PARAMS // max(1, len(columns)))
-    for start in range(0, len(rows), chunk):
-        stmt = insert(table).values(list(rows[start:start + chunk]))
-        updatable = [c for c in columns if c not in key_cols]
-        if update and updatable:
-            where = None
-            if unless_newer is not None:
-                where = table.c[unless_newer] <= stmt.excluded[unless_newer]
-            stmt = stmt.on_conflict_do_update(index_elements=key_cols,
-                                              set_={c: stmt.excluded[c] for c in updatable}, where=where)
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=key_cols)
-        conn.execute(stmt)
+    statement = _insert_for(conn)(table)
+    updatable = [c for c in columns if c not in key_cols]
+    if update and updatable:
+        where = table.c[unless_newer] <= statement.excluded[unless_newer] if unless_newer is not None else None
+        statement = statement.on_conflict_do_update(index_elements=key_cols,
+                                                    set_={c: statement.excluded[c] for c in updatable}, where=where)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=key_cols)
+    conn.execute(statement, list(rows))
     return len(rows)
