@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 import signal
 import subprocess
 import sys
@@ -146,27 +147,13 @@ def publish(period_from: Optional[str] = typer.Option(None, "--from", help="Firs
 
 
 @app.command()
-def run(source: Optional[list[str]] = typer.Option(None, help="Sources to sync (default: all known)."),
+def run(source: Optional[list[str]] = typer.Option(None, help="Sources to sync (default: all configured)."),
         period_from: Optional[str] = typer.Option(None, "--from"),
         period_to: Optional[str] = typer.Option(None, "--to")):
     """All stages: upgrade the warehouse, sync, check, publish, report."""
-    from hub.sources import all_sources
-
     settings = _settings()
     pipeline.upgrade_warehouse(settings)
-    failed = False
-    from connectors.config import SystemNotConfigured
-
-    for name in source or list(all_sources()):
-        try:
-            report = _sync_with_progress(name, settings, None)
-        except SystemNotConfigured as exc:
-            if source:  # asked for by name: not being able to reach it is an error
-                raise
-            console.print(f"[yellow]{name}: skipped, not configured ({exc})[/yellow]")
-            continue
-        _print_sync(report)
-        failed |= bool(report.failed_partitions)
+    failed = _sync_all(settings, source)
     _print_quality(pipeline.check(settings), settings.report_language)
     _print_rates(pipeline.publish(settings, _date(period_from), _date(period_to)), settings.report_language)
     _write_report(settings)
@@ -181,28 +168,91 @@ def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run agai
 
     settings = _settings()
     console.rule("LienThong demo")
-    with SandboxStack(scenario) as stack:
-        stack.write_endpoints(settings.sandbox_dir)
-        console.print(f"Sandbox scenario [bold]{stack.scenario.name}[/bold]: portal at {stack.endpoints['dvc_portal']['url']}")
+    with SandboxStack(scenario) as stack, _systems_from(stack):
+        console.print(f"Sandbox scenario [bold]{stack.scenario.name}[/bold]: "
+                      + ", ".join(f"{name} {entry['url']}" for name, entry in stack.endpoints.items()))
         pipeline.upgrade_warehouse(settings)
-        report = _sync_with_progress("dvc_portal", settings, None, system=_sandbox_config(stack, settings))
-        _print_sync(report)
-        outcome = pipeline.check(settings)
-        _print_quality(outcome, settings.report_language)
+        _sync_all(settings, None)
+        _print_quality(pipeline.check(settings), settings.report_language)
         rates = pipeline.publish(settings, stack.scenario.period_start, stack.scenario.period_end)
-        _print_rates(rates, settings.report_language)
-    (settings.sandbox_dir / "endpoints.json").unlink(missing_ok=True)
+    _print_readiness(settings)
+    _print_reduction(settings)
+    _print_rates(rates, settings.report_language)
     path = _write_report(settings)
-    console.print(f"\nWarehouse: {_display_url(settings.db_url)} (table metric_online_filing_rate)")
+    console.print(f"\nWarehouse: {_display_url(settings.db_url)} (tables metric_*; docs/metrics.md)")
     console.print(f"Report:    {path}")
     console.print(f"Logs:      {settings.var_dir / 'logs' / 'lienthong.log'}")
 
 
-def _sandbox_config(stack, settings):
-    from connectors.config import Secret, SystemConfig
+def _sync_all(settings: Settings, names: list[str] | None) -> bool:
+    """Sync the named sources, or every configured one; True when a partition failed."""
+    from connectors.config import SystemNotConfigured
+    from hub.sources import all_sources
 
-    entry = stack.endpoints["dvc_portal"]
-    return SystemConfig("dvc_portal", entry["url"], entry["username"], Secret(entry["password"]), entry["options"])
+    failed = False
+    for name in names or list(all_sources()):
+        try:
+            report = _sync_with_progress(name, settings, None)
+        except SystemNotConfigured as exc:
+            if names:  # asked for by name: not being able to reach it is an error
+                raise
+            console.print(f"[yellow]{name}: skipped, not configured ({exc})[/yellow]")
+            continue
+        _print_sync(report)
+        failed |= bool(report.failed_partitions)
+    return failed
+
+
+@contextmanager
+def _systems_from(stack):
+    """Point every system at the sandbox for the duration (the environment outranks any other
+    configuration, so the demo never reaches a real system by accident)."""
+    saved = dict(os.environ)
+    for name, entry in stack.endpoints.items():
+        prefix = f"LIENTHONG_{name.upper()}_"
+        os.environ[prefix + "URL"] = entry["url"]
+        for field in ("username", "password"):
+            if entry.get(field):
+                os.environ[prefix + field.upper()] = entry[field]
+        os.environ[prefix + "OPTIONS"] = json.dumps(entry.get("options", {}))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _print_readiness(settings: Settings) -> None:
+    from hub.warehouse.schema import metric_readiness_nation as n
+
+    t = labels(settings.report_language)
+    with pipeline.warehouse(settings).connect() as conn:
+        rows = conn.execute(select(n).order_by(n.c.report_date)).mappings().all()
+    if not rows:
+        return
+    table = Table(t["report_date"], t["provinces_green"], t["provinces_yellow"], t["provinces_red"],
+                  t["communes_reporting"], t["communes_basic"], t["provinces_over_50"], title=t["readiness"])
+    anchors = {"2025-07-07", "2025-07-15", "2025-08-10", "2025-08-24"}
+    for r in rows:
+        if str(r["report_date"]) in anchors or r is rows[-1]:
+            table.add_row(str(r["report_date"]), str(r["provinces_green"]), str(r["provinces_yellow"]),
+                          str(r["provinces_red"]), f"{r['communes_reporting']:,}",
+                          f"{r['communes_basic']:,} ({r['basic_pct'] or 0:.1f} %)", str(r["provinces_over_50pct_green"]))
+    console.print(table)
+
+
+def _print_reduction(settings: Settings) -> None:
+    from hub.warehouse.schema import metric_dossier_reduction as m
+
+    t = labels(settings.report_language)
+    with pipeline.warehouse(settings).connect() as conn:
+        nation = conn.execute(select(m).where(m.c.unit_level == "nation")
+                              .order_by(m.c.computed_at.desc()).limit(1)).mappings().first()
+    if nation:
+        console.print(f"{t['reduction']}: {t['reuse_rate']} {nation['reuse_rate_pct']} %, "
+                      f"{t['avoidable']} {nation['attachments_avoidable']:,}/{nation['attachments']:,} "
+                      f"({nation['avoidable_pct']} %), {t['avoidable_verified']} "
+                      f"{nation['attachments_avoidable_verified']:,}")
 
 
 @app.command()

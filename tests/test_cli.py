@@ -37,7 +37,7 @@ def test_sandbox_up_then_run_fills_the_metrics_and_writes_the_report(tmp_path):
     up = _run(["sandbox", "up"], env, tmp_path)
     assert up.returncode == 0, up.stdout + up.stderr
     try:
-        run = _run(["run", "--from", "2025-07-01", "--to", "2025-08-19"], env, tmp_path)
+        run = _run(["run", "--source", "dvc_portal", "--from", "2025-07-01", "--to", "2025-08-19"], env, tmp_path)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "fetched 3,350 = loaded" in run.stdout
         assert "Toàn quốc" in run.stdout
