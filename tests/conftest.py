@@ -73,3 +73,11 @@ def engine(settings):
     engine = warehouse(settings)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_circuit_breakers(monkeypatch):
+    """Circuit breakers live per process and system; each test starts with closed circuits."""
+    from connectors import base
+
+    monkeypatch.setattr(base, "_BREAKERS", {})
