@@ -228,20 +228,30 @@ class ProvinceDossiers:
             "MaXa": self._commune(procedure_index, online, commune_roll),
             "NgayCapNhat": text(updated),
             "DinhDanhCHS": [{"LoaiDinhDanh": "1" if len(owner_id) == 12 else "2", "SoDinhDanh": owner_id}],
-            "TaiLieuNop": [
-                {
-                    "TepDinhKemId": f"{hxx}-{i}-{n}",
-                    "TenTepDinhKem": component.name,
-                    "IsDeleted": "0",
-                    "MaThanhPhanHoSo": component.code,
-                    "DuongDanTaiTepTin": f"https://dichvucong.example/tep/{hxx}/{i}/{n}",
-                    "DuocSoHoa": digitised_flag,
-                    "DuocTaiSuDung": "1" if reused[n] else "0",
-                    "DuocLayTuKhoDMQG": "1" if from_store[n] else "0",
-                }
-                for n, component in enumerate(procedure.components)
-            ],
+            "TaiLieuNop": self._attachments(procedure_index, i, digitised_flag, reused, from_store),
         }
+
+    def _attachments(self, procedure_index: int, i: int, digitised_flag: str, reused, from_store) -> list[dict]:
+        # Copies of per-procedure templates (the hot path of a page: three or four per dossier).
+        id_prefix = f"{self.hxx}-{i}-"
+        url_prefix = f"https://dichvucong.example/tep/{self.hxx}/{i}/"
+        attachments = []
+        for n, template in enumerate(self._attachment_templates[procedure_index]):
+            attachment = template.copy()
+            attachment["TepDinhKemId"] = id_prefix + _DIGITS[n]
+            attachment["DuongDanTaiTepTin"] = url_prefix + _DIGITS[n]
+            attachment["DuocSoHoa"] = digitised_flag
+            attachment["DuocTaiSuDung"] = "1" if reused[n] else "0"
+            attachment["DuocLayTuKhoDMQG"] = "1" if from_store[n] else "0"
+            attachments.append(attachment)
+        return attachments
+
+    @cached_property
+    def _attachment_templates(self) -> list[list[dict]]:
+        return [[{"TepDinhKemId": "", "TenTepDinhKem": component.name, "IsDeleted": "0",
+                  "MaThanhPhanHoSo": component.code, "DuongDanTaiTepTin": "", "DuocSoHoa": "",
+                  "DuocTaiSuDung": "", "DuocLayTuKhoDMQG": ""} for component in procedure.components]
+                for procedure in PROCEDURES]
 
     # --- per-province tables -------------------------------------------------------------------
     @cached_property
@@ -288,6 +298,7 @@ class ProvinceDossiers:
 
 
 _CHANNEL_TEXT = {0: "", 1: "1", 2: "2", 3: "3"}
+_DIGITS = [str(n) for n in range(64)]
 _STATUS_TEXT = {s: str(s) for s in range(1, 11)}
 
 
