@@ -89,3 +89,54 @@ def test_formula_cells_are_kept_as_inert_text(tmp_path):
                                   SystemConfig("s", f"file://{tmp_path}"), {"delimiter": ";"}, None)
     (batch,) = connector.read("rows", "all", None)
     assert batch.records == [{"A": "=cmd|'/c calc'!A1", "B": "+1"}]
+
+
+# --- hostile replies to the SOAP client ---------------------------------------------------------
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&lol4;</soap:Body></soap:Envelope>"""
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&xxe;</soap:Body></soap:Envelope>"""
+HUGE_TEXT = (b'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+             b"<soap:Body><x>" + b"A" * (12 << 20) + b"</x></soap:Body></soap:Envelope>")
+NOT_XML = b"<html><body>502 Bad Gateway</body></html"
+
+
+def _soap_server(body: bytes):
+    from tests.test_http_client import ScriptedServer
+
+    return ScriptedServer([(200, {"Content-Type": "text/xml; charset=utf-8"}, body)] * 8)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("reply", [BILLION_LAUGHS, EXTERNAL_ENTITY, HUGE_TEXT, NOT_XML],
+                         ids=["entity-expansion", "external-entity", "oversized", "not-xml"])
+def test_a_hostile_soap_reply_is_a_parse_error_never_expanded_or_fetched(reply, monkeypatch):
+    import tracemalloc
+
+    from connectors import base
+    from connectors.base import HealthRecorder, SourceError
+    from connectors.population_db import PopulationClient
+
+    monkeypatch.setattr(base, "_BREAKERS", {})
+    server = _soap_server(reply)
+    recorder = HealthRecorder()
+    tracemalloc.start()
+    try:
+        client = PopulationClient(SystemConfig("population_db", server.url + "/population",
+                                               options={"reply_retries": 0, "retries": 0}), recorder)
+        with pytest.raises(SourceError) as caught:
+            client.verify([("001080140891", "Nguyễn Văn An")])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        server.close()
+    assert caught.value.outcome == "parse_error"
+    assert recorder.observations[-1].outcome == "parse_error"
+    assert peak < 200 << 20, "parsing must not blow up memory"
+    assert "root:" not in str(caught.value)

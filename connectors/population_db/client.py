@@ -20,7 +20,7 @@ import pybreaker
 import requests
 import zeep
 from lxml.etree import XMLSyntaxError
-from zeep.exceptions import Fault, TransportError, XMLParseError
+from zeep.exceptions import DTDForbidden, EntitiesForbidden, Fault, TransportError, XMLParseError
 from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 from zeep.transports import Transport
 
@@ -121,7 +121,8 @@ class PopulationClient:
                 outcome = outcome_of_error(exc)
                 self._record(endpoint, outcome, started)
                 raise SourceError(SYSTEM, endpoint, outcome, type(exc).__name__) from None
-            except (XMLParseError, XMLSyntaxError, ZeepXMLSyntaxError, ValueError) as exc:
+            except (XMLParseError, XMLSyntaxError, ZeepXMLSyntaxError, DTDForbidden, EntitiesForbidden,
+                    ValueError) as exc:  # DTDs and entities are refused, never expanded or fetched
                 self._record(endpoint, "parse_error", started)
                 raise SourceError(SYSTEM, endpoint, "parse_error", type(exc).__name__) from None
             self._record(endpoint, "ok", started)
