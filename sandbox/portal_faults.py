@@ -36,6 +36,10 @@ class PortalDataFaults:
             return True
         return False
 
+    def active(self) -> bool:
+        """Whether any listing fault could fire (else the listing may skip building records as dicts)."""
+        return any(self.switches.rate(name) > 0 for name in RECORD_FAULTS + ("duplicate_records", "out_of_order"))
+
     def apply(self, records: list[dict], *, window: str, offset: int, size: int, total: int,
               fetch: Callable[[int], dict], as_of: int) -> list[dict]:
         records = self._across_pages(records, window, offset, size, total, fetch)
