@@ -11,7 +11,7 @@ from hub import pipeline
 from hub.settings import Settings
 from hub.warehouse.schema import (batch_reconciliation, commune_report, dossier, health_call,
                                   metric_online_filing_rate, metric_readiness_nation, metric_readiness_province,
-                                  province_report, quarantine)
+                                  province_report, quarantine, sectoral_record)
 from sandbox.stack import SandboxStack
 from tests.conftest import TEST_PII_KEY
 
@@ -108,6 +108,11 @@ def test_with_every_fault_on_the_pipeline_completes_and_publishes_what_a_clean_r
         quarantined = set(conn.execute(select(quarantine.c.record_key).where(quarantine.c.source == "dvc_portal")).scalars())
         provinces = {f"{d}:{p}" for d, p in conn.execute(select(province_report.c.report_date, province_report.c.province_code))}
         communes = {f"{d}:{c}" for d, c in conn.execute(select(commune_report.c.report_date, commune_report.c.commune_code))}
+        parcels = set(conn.execute(select(sectoral_record.c.record_key)
+                                   .where(sectoral_record.c.source == "land_registry")).scalars())
+        parcels |= set(conn.execute(select(quarantine.c.record_key)
+                                    .where(quarantine.c.source == "land_registry")).scalars())
     assert dossiers | quarantined == faulty_stack.ledger.keys_served("dvc_portal", "dossiers")
+    assert parcels == faulty_stack.ledger.keys_served("land_registry", "thua_dat")
     assert provinces == faulty_stack.ledger.keys_served("monitoring", "bao_cao_tinh")
     assert communes == faulty_stack.ledger.keys_served("monitoring", "bao_cao_xa")

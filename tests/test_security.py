@@ -53,3 +53,52 @@ def test_tls_certificates_are_verified_by_default():
     assert HttpPolicy().verify is True
     assert HttpClient("x", "https://example.invalid").session.verify is True
     assert HttpClient("x", "https://example.invalid", HttpPolicy(verify="/etc/ssl/ca.pem")).session.verify == "/etc/ssl/ca.pem"
+
+
+def test_after_a_full_demo_run_no_clear_personal_data_is_stored_anywhere(tmp_path):
+    """Every source of the demo (portal, population verification, land, civil status, insurance,
+    monitoring), then every text column of every table but the public reference units."""
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy import String, Text, create_engine, inspect, text
+
+    from sandbox import people
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
+    env.update({"LIENTHONG_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    demo = subprocess.run([sys.executable, "-m", "hub.cli", "demo"], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=900)
+    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
+    personal_id = re.compile(r"(?<![0-9a-fA-F])0\d{11}(?![0-9a-fA-F])")  # hex hashes are not IDs
+    phone = re.compile(r"(?<![0-9a-fA-F])09\d{8}(?![0-9a-fA-F])")
+    name = re.compile(r"\b(?:%s) (?:%s) \w+" % ("|".join(people.FAMILY_NAMES),
+                                                 "|".join(people.MIDDLE_MALE + people.MIDDLE_FEMALE)))
+    from mappings.admin_units import load_admin_units
+
+    units = load_admin_units()
+    # Places named after people (Xã Hoàng Văn Thụ) are not personal data: blank them out first.
+    place_names = re.compile("|".join(sorted((re.escape(u.name) for u in [*units.communes.values(),
+                                                                       *units.provinces.values()]),
+                                             key=len, reverse=True)))
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'lienthong.db'}")
+    scanned = 0
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        for table in inspector.get_table_names():
+            if table.startswith("admin_"):  # public reference data (ward names honour people)
+                continue
+            for column in inspector.get_columns(table):
+                if not isinstance(column["type"], (String, Text)):
+                    continue
+                for (value,) in conn.execute(text(f'SELECT "{column["name"]}" FROM "{table}"')):
+                    if not value:
+                        continue
+                    scanned += 1
+                    for pattern in (personal_id, phone, name):
+                        found = pattern.search(value)
+                        if found and pattern is name:  # only then pay for blanking the place names
+                            found = pattern.search(place_names.sub(" ", value))
+                        assert found is None, f"{table}.{column['name']}: {found.group(0)!r}"
+    assert scanned > 50_000
