@@ -16,15 +16,13 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Engine, and_, case, distinct, false as false_, func, or_, select, true
 
 from hub.metrics.online_rate import NATION, NOT_RECEIVED
+from hub.metrics import percent
 from hub.warehouse.db import upsert
 from hub.warehouse.schema import (admin_province, citizen_verification, dossier, dossier_attachment,
                                   metric_dossier_reduction, procedure_component)
 
 a, d, pc, cv = dossier_attachment.c, dossier.c, procedure_component.c, citizen_verification.c
 
-
-def _pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 2) if whole else None
 
 
 def publish_dossier_reduction(engine: Engine, period_start: date, period_end: date) -> list[dict]:
@@ -70,5 +68,5 @@ def _row(level, code, name, start, end, now, received, reusing, attachments, rep
     return {"unit_level": level, "unit_code": code, "unit_name": name, "period_start": start, "period_end": end,
             "dossiers_received": int(received), "dossiers_reusing_data": int(reusing), "attachments": int(attachments),
             "attachments_replaceable": int(replaceable), "attachments_avoidable": int(avoidable),
-            "attachments_avoidable_verified": int(verified), "reuse_rate_pct": _pct(int(reusing), int(received)),
-            "avoidable_pct": _pct(int(avoidable), int(attachments)), "computed_at": now}
+            "attachments_avoidable_verified": int(verified), "reuse_rate_pct": percent(int(reusing), int(received)),
+            "avoidable_pct": percent(int(avoidable), int(attachments)), "computed_at": now}

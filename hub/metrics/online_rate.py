@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import Engine, case, func, select
 
+from hub.metrics import percent
 from hub.warehouse.db import upsert
 from hub.warehouse.schema import admin_province, dossier, metric_online_filing_rate
 
@@ -33,9 +34,6 @@ class PublishedRates:
     def provinces(self) -> list[dict]:
         return [r for r in self.rows if r["unit_level"] == "province"]
 
-
-def _rate(online: int, received: int) -> float | None:
-    return round(100.0 * online / received, 2) if received else None
 
 
 def _count(channel: str | None):
@@ -88,5 +86,5 @@ def _row(level, code, name, start, end, now, received, online, direct, postal, n
         "unit_level": level, "unit_code": code, "unit_name": name, "period_start": start, "period_end": end,
         "dossiers_received": int(received), "dossiers_online": int(online), "dossiers_direct": int(direct),
         "dossiers_postal": int(postal), "dossiers_no_channel": int(no_channel),
-        "online_rate_pct": _rate(int(online), int(received)), "computed_at": now,
+        "online_rate_pct": percent(int(online), int(received)), "computed_at": now,
     }

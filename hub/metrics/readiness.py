@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Engine, and_, case, func, select, true
 
+from hub.metrics import percent
 from hub.warehouse.db import upsert
 from hub.warehouse.schema import (admin_commune, admin_province, commune_report, metric_readiness_nation,
                                   metric_readiness_province, province_report)
@@ -29,9 +30,6 @@ def _all(columns):
 def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-
-def _pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 2) if whole else None
 
 
 def publish_readiness(engine: Engine) -> list[dict]:
@@ -64,8 +62,8 @@ def publish_readiness(engine: Engine) -> list[dict]:
                 rows.append({"report_date": day, "province_code": code, "province_name": name,
                              "status": colours.get((day, code)), "communes": communes,
                              "communes_reporting": reporting, "communes_green": green, "communes_basic": basic,
-                             "communes_staffed": staffed, "green_pct": _pct(green, communes),
-                             "basic_pct": _pct(basic, communes), "computed_at": now})
+                             "communes_staffed": staffed, "green_pct": percent(green, communes),
+                             "basic_pct": percent(basic, communes), "computed_at": now})
             province_rows += rows
             total = sum(r["communes"] for r in rows)
             basic = sum(r["communes_basic"] for r in rows)
@@ -78,7 +76,7 @@ def publish_readiness(engine: Engine) -> list[dict]:
                 "provinces_reporting": sum(r["status"] is not None for r in rows),
                 "communes": total, "communes_reporting": sum(r["communes_reporting"] for r in rows),
                 "communes_green": sum(r["communes_green"] for r in rows), "communes_basic": basic,
-                "communes_staffed": staffed, "basic_pct": _pct(basic, total), "staffed_pct": _pct(staffed, total),
+                "communes_staffed": staffed, "basic_pct": percent(basic, total), "staffed_pct": percent(staffed, total),
                 "provinces_over_50pct_green": sum((r["green_pct"] or 0) > 50 for r in rows),
                 "provinces_over_70pct_green": sum((r["green_pct"] or 0) > 70 for r in rows),
                 "provinces_all_green": sum(r["green_pct"] == 100.0 for r in rows),

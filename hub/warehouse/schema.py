@@ -20,6 +20,11 @@ metadata = MetaData(naming_convention={
 
 UTC = DateTime(timezone=True)
 
+
+def lineage() -> tuple[Column, Column]:
+    """Which load wrote a canonical row, and when: every canonical table ends with these."""
+    return Column("load_id", String(36), nullable=False), Column("loaded_at", UTC, nullable=False)
+
 # --- bookkeeping --------------------------------------------------------------------------
 load_run = Table(
     "load_run", metadata,
@@ -144,8 +149,7 @@ dossier = Table(
     Column("has_digitised_component", Boolean),
     Column("vneid_verified", Boolean),
     Column("online_payment", SmallInteger),
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 Index("ix_dossier_received", dossier.c.received_date, dossier.c.province_code)
 
@@ -160,8 +164,7 @@ dossier_attachment = Table(
     Column("from_personal_store", Boolean),
     Column("replaced_by_result_code", String(64)),
     Column("updated_at", UTC, nullable=False),  # the parent dossier's version
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 
 procedure = Table(
@@ -172,8 +175,7 @@ procedure = Table(
     Column("field_code", String(64)),
     Column("field_name", Text),
     Column("updated_at", UTC, nullable=False),
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 
 procedure_component = Table(
@@ -186,8 +188,7 @@ procedure_component = Table(
     Column("replaced_by_result_code", String(64)),
     Column("replaceable_by", String(64)),  # the national/sectoral database whose data can replace it
     Column("updated_at", UTC, nullable=False),
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 
 citizen_verification = Table(
@@ -199,8 +200,7 @@ citizen_verification = Table(
     Column("name_matches", Boolean),
     Column("birth_date_matches", Boolean),
     Column("updated_at", UTC, nullable=False),  # when verified
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 
 sectoral_record = Table(
@@ -216,8 +216,7 @@ sectoral_record = Table(
     Column("event_date", Date),
     Column("attributes", Text),  # JSON of the source-specific fields the mapping keeps
     Column("updated_at", UTC, nullable=False),
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 Index("ix_sectoral_record_subject", sectoral_record.c.subject_id_hash)
 
@@ -234,8 +233,7 @@ portal_reported_online = Table(
     Column("online_dossiers", Integer),
     Column("ratio_pct", Float),
     Column("updated_at", UTC, nullable=False),
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 
 # --- monitoring reports (Resolution 57 / Plan 02 monitoring system) -------------------------
@@ -247,8 +245,7 @@ province_report = Table(
     Column("tasks_overdue", Integer),
     Column("communes", Integer),
     Column("updated_at", UTC, nullable=False),
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 
 province_task_status = Table(
@@ -260,8 +257,7 @@ province_task_status = Table(
     Column("completed_on", Date),
     Column("status_text", String(64)),
     Column("updated_at", UTC, nullable=False),
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 
 commune_report = Table(
@@ -281,8 +277,7 @@ commune_report = Table(
     Column("reported_meets_basic", Boolean),
     Column("reported_status", String(8)),
     Column("updated_at", UTC, nullable=False),
-    Column("load_id", String(36), nullable=False),
-    Column("loaded_at", UTC, nullable=False),
+    *lineage(),
 )
 Index("ix_commune_report_province", commune_report.c.report_date, commune_report.c.province_code)
 
