@@ -120,10 +120,12 @@ def db_grant_dashboard(role: str = typer.Argument("lienthong_dashboard", help="R
 
 @app.command()
 def sync(source: str = typer.Argument(..., help="Source name, e.g. dvc_portal."),
-         partition: Optional[list[str]] = typer.Option(None, help="Only these partitions (repeatable).")):
+         partition: Optional[list[str]] = typer.Option(None, help="Only these partitions (repeatable)."),
+         workers: int = typer.Option(1, min=1, help="Worker processes sharing the partitions (PostgreSQL: "
+                                                    "2 on a 2-core machine).")):
     """Extract a source into the warehouse (raw landing, canonical tables, quarantine)."""
     settings = _settings()
-    report = _sync_with_progress(source, settings, partition)
+    report = _sync_with_progress(source, settings, partition, workers=workers)
     _print_sync(report)
     if report.failed_partitions:
         raise typer.Exit(1)
@@ -149,11 +151,12 @@ def publish(period_from: Optional[str] = typer.Option(None, "--from", help="Firs
 @app.command()
 def run(source: Optional[list[str]] = typer.Option(None, help="Sources to sync (default: all configured)."),
         period_from: Optional[str] = typer.Option(None, "--from"),
-        period_to: Optional[str] = typer.Option(None, "--to")):
+        period_to: Optional[str] = typer.Option(None, "--to"),
+        workers: int = typer.Option(1, min=1, help="Worker processes per source sync (see `sync --help`).")):
     """All stages: upgrade the warehouse, sync, check, publish, report."""
     settings = _settings()
     pipeline.upgrade_warehouse(settings)
-    failed = _sync_all(settings, source)
+    failed = _sync_all(settings, source, workers)
     _print_quality(pipeline.check(settings), settings.report_language)
     _print_rates(pipeline.publish(settings, _date(period_from), _date(period_to)), settings.report_language)
     _write_report(settings)
@@ -184,7 +187,7 @@ def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run agai
     console.print(f"Logs:      {settings.var_dir / 'logs' / 'lienthong.log'}")
 
 
-def _sync_all(settings: Settings, names: list[str] | None) -> bool:
+def _sync_all(settings: Settings, names: list[str] | None, workers: int = 1) -> bool:
     """Sync the named sources, or every configured one; True when a partition failed."""
     from connectors.config import SystemNotConfigured
     from hub.sources import all_sources
@@ -192,7 +195,7 @@ def _sync_all(settings: Settings, names: list[str] | None) -> bool:
     failed = False
     for name in names or list(all_sources()):
         try:
-            report = _sync_with_progress(name, settings, None)
+            report = _sync_with_progress(name, settings, None, workers=workers)
         except SystemNotConfigured as exc:
             if names:  # asked for by name: not being able to reach it is an error
                 raise
@@ -285,7 +288,7 @@ def health(probe: bool = typer.Option(False, "--probe", help="First send one che
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def _sync_with_progress(source: str, settings: Settings, partitions, system=None):
+def _sync_with_progress(source: str, settings: Settings, partitions, system=None, workers: int = 1):
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed:,} records"),
                   TimeElapsedColumn(), console=console, transient=False) as progress:
         task = progress.add_task(f"sync {source}", total=None)
@@ -293,14 +296,16 @@ def _sync_with_progress(source: str, settings: Settings, partitions, system=None
         def advance(partition: str, fetched: int) -> None:
             progress.update(task, advance=fetched, description=f"sync {source} [{partition}]")
 
-        report = pipeline.sync_source(source, settings, partitions, advance, system=system)
+        report = pipeline.sync_source(source, settings, partitions, advance, system=system, workers=workers)
         progress.update(task, description=f"sync {source}")
     return report
 
 
 def _print_sync(report) -> None:
+    loads = report.load_id.split(",")
     console.print(f"{report.source}: fetched {report.fetched:,} = loaded {report.loaded:,} "
-                  f"+ quarantined {report.quarantined:,} in {report.batches} batches (load {report.load_id})")
+                  f"(unchanged {report.unchanged:,}) + quarantined {report.quarantined:,} in {report.batches} batches "
+                  f"({'load ' + loads[0] if len(loads) == 1 else f'{len(loads)} loads'})")
     for partition, error in report.failed_partitions.items():
         console.print(f"[red]  partition {partition} failed: {error}[/red]")
 

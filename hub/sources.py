@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from connectors.base import HealthRecorder, SourceConnector
 from connectors.config import SystemConfig, resolve_system
 from hub.settings import Settings
-from mappings.engine import Mapping
+from mappings.engine import MAPPINGS_DIR, Mapping
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,14 @@ class SourceSpec:
 
     def mapping(self, stream: str) -> Mapping:
         return Mapping.load(self.streams[stream])
+
+    def mapping_texts(self, stream: str) -> tuple[bytes, ...]:
+        """The declarations a stream's rows depend on (its mapping and the code lists): a change to
+        either re-maps records that are otherwise unchanged."""
+        path = Path(self.streams[stream])
+        if not path.is_absolute() and not path.exists():
+            path = MAPPINGS_DIR / path
+        return path.read_bytes(), (MAPPINGS_DIR / "codes.yaml").read_bytes()
 
     def connect(self, settings: Settings, recorder: HealthRecorder,
                 config: SystemConfig | None = None) -> SourceConnector:

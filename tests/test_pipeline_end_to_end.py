@@ -6,13 +6,15 @@ import re
 from sqlalchemy import String, Text, inspect, select, text
 
 from hub import pipeline
+from hub.warehouse.raw import iter_raw_records
 from hub.warehouse.schema import batch_reconciliation, metadata, metric_online_filing_rate, quality_result
 from tests.truth import online_counts_by_province, served_records
 
 
-def _snapshot(engine, tables=("dossier", "quarantine", "raw_record", "sync_checkpoint")) -> dict:
+def _snapshot(engine, tables=("dossier", "quarantine", "sync_checkpoint")) -> dict:
     with engine.connect() as conn:
-        result = {}
+        result = {"raw": sorted({(r.source, r.stream, r.record_key, r.payload_sha256)
+                                 for r in iter_raw_records(engine)})}
         for name in tables:
             table = metadata.tables[name]
             drop = {"load_id", "loaded_at", "received_at", "quarantined_at", "updated_at"} if name != "dossier" else {"load_id", "loaded_at"}
