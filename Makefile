@@ -31,7 +31,7 @@ test: install-dev
 
 # Re-resolve the pinned set after changing dependencies in pyproject.toml.
 lock: | $(BIN)/uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header -o constraints.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 --no-header -o constraints.txt
 
 clean:
 	rm -rf $(VENV) var
