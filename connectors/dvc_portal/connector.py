@@ -1,8 +1,10 @@
 """The portal's streams, one partition per province (Hxx):
 
-- ``dossiers``: incremental by update time. The watermark is the upper bound of the last fully
-  read update window; the next window starts ``overlap`` earlier, so records updated late, or
-  updated while we paged, are read again (idempotent upserts make the re-read harmless).
+- ``dossiers``: incremental by update time. The watermark is the latest update time (NgayCapNhat)
+  read in the last fully read window, never past that window's end; the next window starts
+  ``overlap`` earlier, so records updated late, or updated while we paged, are read again
+  (idempotent upserts make the re-read harmless). The watermark is taken from the portal's own
+  timestamps, not the hub's clock: a hub clock ahead of the portal's must not skip updates.
 - ``procedures``: the province's procedure catalogue with each procedure's full package
   (components, and which database could replace each), read whole every time.
 - ``reported_online``: the portal's own public aggregates (provide-online-tree) for the
@@ -26,6 +28,19 @@ PORTAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def portal_now() -> datetime:
     return datetime.now(PORTAL_TZ).replace(tzinfo=None)
+
+
+def _latest_update(records: list, watermark: str, end: str) -> str:
+    """The latest well-formed NgayCapNhat in ``records`` not after ``end``, or ``watermark`` if later.
+
+    yyyyMMddHHmmss texts order like the times they spell; malformed values (a data fault) and
+    values past the window (a future date) must not move the watermark.
+    """
+    for record in records:
+        updated = record.get("NgayCapNhat") if isinstance(record, dict) else None
+        if isinstance(updated, str) and len(updated) == 14 and updated.isdigit() and watermark < updated <= end:
+            watermark = updated
+    return watermark
 
 
 class DvcPortalConnector:
@@ -87,14 +102,16 @@ class DvcPortalConnector:
         else:
             start = self.initial_watermark
         end = self.clock().strftime(PORTAL_DATE)
+        watermark = checkpoint or self.initial_watermark
         page = 1
         while True:
             reply = self.client.call("LayDanhSachHoSo", matinh=partition, tungay=start, denngay=end,
                                      trang=str(page), sobanghi=str(self.page_size))
             records = reply.get("result") or []
             total = int(reply.get("tongsobanghi") or 0)
+            watermark = _latest_update(records, watermark, end)
             last = not records or page * self.page_size >= total
-            yield Batch(stream, partition, records, Checkpoint(stream, partition, end) if last else None)
+            yield Batch(stream, partition, records, Checkpoint(stream, partition, watermark) if last else None)
             if last:
                 return
             page += 1
