@@ -61,8 +61,3 @@ def dossiers_received(url: str, first: date | None = None, last: date | None = N
         return int(scalar(url, "SELECT count(*) FROM dossier"))
     return int(scalar(url, "SELECT count(*) FROM dossier WHERE received_date BETWEEN %s AND %s", (first, last)))
 
-
-def newest_checkpoint(url: str, source: str, stream: str) -> str:
-    """The latest watermark a source's stream stored over all partitions (portal time, yyyyMMddHHmmss)."""
-    return str(scalar(url, "SELECT max(value) FROM sync_checkpoint WHERE source = %s AND stream = %s",
-                      (source, stream)))
