@@ -401,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]A stage failed; the sandbox was stopped.[/red]\n{exc}", highlight=False)
         return 1
     finally:
+        result["databases"] = list(databases.created)
+        result["databases_kept"] = args.keep_databases
         if not args.keep_databases:
             databases.drop_all()
         elif databases.created:
