@@ -182,13 +182,13 @@ class Hub:
 
     def check(self, group: str) -> Stage:
         run = self.cli(f"{group}-check", "check")
-        return self.runner.record(group, "check (all dossiers)", run, pg.dossiers_received(self.db_url), hub=True)
+        return self.runner.record(group, "check (all dossiers)", run, pg.canonical_dossiers(self.db_url), hub=True)
 
     def publish(self, group: str, first: date, last: date) -> Stage:
         run = self.cli(f"{group}-publish", "publish", "--from", first.isoformat(), "--to", last.isoformat())
         days = (last - first).days + 1
         return self.runner.record(group, f"publish {first}…{last} ({days} d)", run,
-                                  pg.dossiers_received(self.db_url, first, last), hub=True)
+                                  pg.canonical_dossiers(self.db_url, first, last), hub=True)
 
 
 def hub_env(endpoints: dict, db_url: str, var_dir: Path, pii_key: str, portal_options: dict) -> dict[str, str]:

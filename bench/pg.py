@@ -55,7 +55,7 @@ def last_load(url: str, source: str) -> dict:
     return dict(zip(("status", "fetched", "loaded", "quarantined"), row))
 
 
-def dossiers_received(url: str, first: date | None = None, last: date | None = None) -> int:
+def canonical_dossiers(url: str, first: date | None = None, last: date | None = None) -> int:
     """Canonical dossiers, all or those received in [first, last] (local days): what check and publish read."""
     if first is None:
         return int(scalar(url, "SELECT count(*) FROM dossier"))
