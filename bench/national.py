@@ -173,10 +173,11 @@ class Hub:
     def upgrade(self, slug: str) -> None:
         self.runner.setup[slug] = self.cli(slug, "db", "upgrade").wall_s
 
-    def sync(self, group: str, source: str, partitions: tuple[str, ...] = ()) -> Stage:
-        options = [arg for p in partitions for arg in ("--partition", p)]
+    def sync(self, group: str, source: str, partitions: tuple[str, ...] = (), workers: int = 1) -> Stage:
+        options = [arg for p in partitions for arg in ("--partition", p)] + ["--workers", str(workers)]
+        since = pg.server_now(self.db_url)
         run = self.cli(f"{group}-sync-{source}", "sync", source, *options)
-        load = pg.last_load(self.db_url, source)
+        load = pg.loads_since(self.db_url, source, since)
         name = f"sync {source}" + (f" {' '.join(partitions)}" if partitions else "")
         return self.runner.record(group, name, run, load["fetched"], hub=True, **load)
 
@@ -226,22 +227,22 @@ def run_baselines(runner: Runner, databases: pg.Databases, sandbox: Sandbox, arg
     shutil.rmtree(runner.run_dir / "dlt", ignore_errors=True)  # dlt's load packages: a copy of the data
 
 
-def run_backfill(hub: Hub, period: tuple[date, date]) -> None:
+def run_backfill(hub: Hub, period: tuple[date, date], workers: int) -> None:
     hub.upgrade("backfill-db-upgrade")
     for source in BACKFILL_SOURCES:
-        hub.sync("backfill", source)
+        hub.sync("backfill", source, workers=workers)
     hub.check("backfill")
     hub.publish("backfill", *period)
 
 
-def run_increment(hub: Hub, sandbox: Sandbox, changed_day: date) -> dict:
+def run_increment(hub: Hub, sandbox: Sandbox, changed_day: date, workers: int) -> dict:
     """One simulated day later (the sandbox clock advanced), the same stages again: each sync reads
     from its stored watermark (minus the connector's overlap), check runs over every dossier, and
     publish recomputes one day."""
     before = sandbox.clock()
     after = sandbox.advance_clock(ONE_DAY)
     for source in BACKFILL_SOURCES:
-        hub.sync("increment", source)
+        hub.sync("increment", source, workers=workers)
     hub.check("increment")
     hub.publish("increment", changed_day, changed_day)
     return {"sandbox_clock_before": before.isoformat(), "sandbox_clock_after": after.isoformat()}
@@ -334,6 +335,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         metavar="HXX", help="provinces (portal codes) read by the baselines and the like-for-like "
                                             "hub sync (default: %(default)s)")
     parser.add_argument("--page-size", type=int, default=1000, help="portal page size, hub and baselines alike")
+    parser.add_argument("--hub-workers", type=int, default=2,
+                        help="worker processes per hub sync (lienthong sync --workers; 2 on this 2-core machine)")
     parser.add_argument("--skip-dlt", action="store_true", help="no dlt baseline (when the bench extra is absent)")
     parser.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                         help="a role that may create databases; the bench creates and drops its own")
@@ -387,12 +390,13 @@ def main(argv: list[str] | None = None) -> int:
 
             like_for_like = hub("hub_partitions")
             like_for_like.upgrade("like-for-like-db-upgrade")
-            same = like_for_like.sync("like-for-like", "dvc_portal", tuple(args.baseline_partitions))
+            same = like_for_like.sync("like-for-like", "dvc_portal", tuple(args.baseline_partitions),
+                                      workers=args.hub_workers)
             result["same_pages"] = all(s.records == same.records for s in runner.stages if s.group == "baseline")
             national = hub("hub")
-            run_backfill(national, period)
+            run_backfill(national, period, args.hub_workers)
             result["warehouse_bytes_after_backfill"] = pg.database_bytes(national.db_url)
-            result["increment"] = run_increment(national, sandbox, period[1])
+            result["increment"] = run_increment(national, sandbox, period[1], args.hub_workers)
             result["sandbox_peak_rss_mib"] = peak_rss_mib(sandbox.pid)
     except KeyboardInterrupt:
         console.print("[red]Interrupted: the sandbox and every stage were stopped.[/red]")

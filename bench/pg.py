@@ -45,14 +45,22 @@ def database_bytes(url: str) -> int:
     return int(scalar(url, "SELECT pg_database_size(current_database())"))
 
 
-def last_load(url: str, source: str) -> dict:
-    """The newest load_run of a source: what one ``sync`` command fetched, loaded and quarantined."""
+def server_now(url: str):
+    return scalar(url, "SELECT clock_timestamp()")
+
+
+def loads_since(url: str, source: str, since) -> dict:
+    """What one ``sync`` command fetched, loaded and quarantined: every load_run of the source it
+    started (one, or one per partition when worker processes share the partitions)."""
     with psycopg.connect(libpq_url(url)) as conn:
-        row = conn.execute("SELECT status, fetched, loaded, quarantined FROM load_run WHERE source = %s "
-                           "ORDER BY started_at DESC LIMIT 1", (source,)).fetchone()
-    if row is None:
+        row = conn.execute("SELECT count(*), bool_and(status = 'succeeded'), sum(fetched), sum(loaded), "
+                           "sum(quarantined), sum(unchanged) FROM load_run WHERE source = %s AND started_at >= %s",
+                           (source, since)).fetchone()
+    if not row[0]:
         raise RuntimeError(f"no load_run for {source}: the sync did not record a load")
-    return dict(zip(("status", "fetched", "loaded", "quarantined"), row))
+    loads, ok, *counts = row
+    return {"status": "succeeded" if ok else "failed", "loads": loads,
+            **dict(zip(("fetched", "loaded", "quarantined", "unchanged"), (int(c or 0) for c in counts)))}
 
 
 def canonical_dossiers(url: str, first: date | None = None, last: date | None = None) -> int:
