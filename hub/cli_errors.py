@@ -125,10 +125,12 @@ def sync_failure(reports) -> Exception:
     """The error for syncs with failed partitions: unreachable when every failure was a SourceError."""
     failures = {f"{r.source} {partition}": error for r in reports for partition, error in r.failed_partitions.items()}
     where, first = next(iter(failures.items()))
-    summary = f"{len(failures)} partition(s) failed, first {where}: {first}"
-    # pipeline records a partition's failure as "<exception type>: <message>"
-    if all(error.startswith(f"{SourceError.__name__}: ") for error in failures.values()):
-        return SourcesUnreachable(f"sync failed, a system could not be reached ({summary}): check that it is up "
-                                  f"and its URL and credentials (LIENTHONG_<SYSTEM>_URL, or the Airflow "
-                                  f"connection <system>_default); rerun to resume from the checkpoints")
-    return SyncFailed(f"sync failed: {summary}; rerun to resume from the checkpoints")
+    unreachable = f"{SourceError.__name__}: "  # pipeline records a failure as "<exception type>: <message>"
+    if all(error.startswith(unreachable) for error in failures.values()):
+        return SourcesUnreachable(
+            f"sync failed: could not reach the system ({where}: {first.removeprefix(unreachable)}; "
+            f"{len(failures)} partition(s) failed): check that it is up and its URL and credentials "
+            f"(LIENTHONG_<SYSTEM>_URL or the Airflow connection <system>_default), then rerun: syncs resume "
+            f"from their checkpoints")
+    return SyncFailed(f"sync failed: {len(failures)} partition(s) failed, first {where}: {first}; "
+                      f"rerun to resume from the checkpoints")

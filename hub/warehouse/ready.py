@@ -85,7 +85,7 @@ def ensure_current(engine: Engine, auto_migrate: bool) -> None:
     if state is _State.BEHIND:
         if not auto_migrate:
             raise WarehouseNotReady(
-                f"the warehouse {display_url(engine)} is at revision {_revisions(stored)} but this version "
+                f"the warehouse {display_url(engine)} is at schema revision {_revisions(stored)}, this version "
                 f"of LienThong needs {_revisions(code_heads())}, and LIENTHONG_AUTO_MIGRATE is off: "
                 f"run `{UPGRADE_COMMAND}`")
         _migrate_under_lock(engine, always=False)
