@@ -26,6 +26,7 @@ from hub.reports.i18n import labels
 from hub.settings import Settings
 from hub.sources import get_source
 
+
 class _ErrorReportingGroup(TyperGroup):
     """Turns an error raised by any command into one line and its class's exit code
     (hub/cli_errors.py); usage errors of Typer itself and explicit exits pass through."""
@@ -39,8 +40,7 @@ class _ErrorReportingGroup(TyperGroup):
             raise typer.Exit(report_failure(exc, debug_requested(ctx.params.get("debug", False)))) from None
 
 
-app = typer.Typer(help="LienThong: national e-government data-interoperability hub.", no_args_is_help=True,
-                  cls=_ErrorReportingGroup)
+app = typer.Typer(no_args_is_help=True, cls=_ErrorReportingGroup)  # help: the docstring of main()
 sandbox_app = typer.Typer(help="Simulated national systems on 127.0.0.1.", no_args_is_help=True)
 db_app = typer.Typer(help="The warehouse database.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
