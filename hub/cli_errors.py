@@ -67,7 +67,7 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
         # Only the driver's own first line: SQLAlchemy's text would add the statement.
         return code, f"warehouse error: {_first_line(exc.orig or exc)}"
     if isinstance(exc, PermissionError):
-        return code, f"no permission to use {exc.filename}: check LIENTHONG_VAR_DIR and the file's owner"
+        return code, f"no permission to use {exc.filename or exc}: check LIENTHONG_VAR_DIR and the file's owner"
     if code is ExitCode.UNEXPECTED and not isinstance(exc, SyncFailed):
         return code, f"unexpected error {type(exc).__name__}: {_first_line(exc)}"
     return code, _first_line(exc)
