@@ -22,10 +22,10 @@ from hub.flow import prefetch
 from hub.parallel import sync_partitions_in_processes
 from hub.translate import mapping_fingerprint, record_identity, translate_batch
 from hub.verification import OwnerVerifier
-from hub.warehouse.db import create_warehouse_engine
+from hub.warehouse.db import shared_engine
 from hub.warehouse.load import (BatchOutcome, LoadBatch, read_checkpoint, store_batch, store_extra_rows,
                                 stored_digests, stored_quarantine, write_observations)
-from hub.warehouse.migrate import upgrade
+from hub.warehouse.ready import ensure_current, upgrade_locked
 from hub.warehouse.schema import load_run, metadata
 
 log = logging.getLogger(__name__)
@@ -93,11 +93,22 @@ def source_partitions(source_name: str, settings: Settings | None = None) -> lis
 
 
 def warehouse(settings: Settings) -> Engine:
-    return create_warehouse_engine(settings.db_url)
+    """The warehouse engine, one per URL and process; see ready_warehouse before using it."""
+    return shared_engine(settings.db_url)
+
+
+def ready_warehouse(settings: Settings | None = None) -> Engine:
+    """The warehouse engine once its schema matches the code: migrated first (under a lock,
+    once per process) unless LIENTHONG_AUTO_MIGRATE is off, then a WarehouseNotReady error."""
+    settings = settings or Settings.load()
+    engine = warehouse(settings)
+    ensure_current(engine, settings.auto_migrate)
+    return engine
 
 
 def upgrade_warehouse(settings: Settings | None = None) -> None:
-    upgrade(warehouse(settings or Settings.load()))
+    """Migrate to head and reload the reference data, whatever auto_migrate says (``db upgrade``)."""
+    upgrade_locked(warehouse(settings or Settings.load()))
 
 
 def sync_source(source_name: str, settings: Settings | None = None, partitions: list[str] | None = None,
@@ -112,7 +123,7 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
     checkpoint stays where its last stored batch left it.
     """
     settings = settings or Settings.load()
-    engine = warehouse(settings)
+    engine = ready_warehouse(settings)
     source = get_source(source_name)
     recorder = HealthRecorder()
     report = SyncReport(source=source_name, load_id=str(uuid.uuid4()))
@@ -244,7 +255,7 @@ def probe_sources(settings: Settings | None = None, names: list[str] | None = No
     from hub.sources import all_sources
 
     settings = settings or Settings.load()
-    engine = warehouse(settings)
+    engine = ready_warehouse(settings)
     results = []
     for name in names or list(all_sources()):
         recorder = HealthRecorder()
@@ -272,13 +283,13 @@ def check(settings: Settings | None = None):
     from quality.run import run_dossier_checks
 
     settings = settings or Settings.load()
-    return run_dossier_checks(warehouse(settings))
+    return run_dossier_checks(ready_warehouse(settings))
 
 
 def publish_health(settings: Settings | None = None) -> list[dict]:
     from hub.metrics.health import publish_connection_health
 
-    return publish_connection_health(warehouse(settings or Settings.load()))
+    return publish_connection_health(ready_warehouse(settings))
 
 
 def publish(settings: Settings | None = None, period_start: date | None = None, period_end: date | None = None):
@@ -290,7 +301,7 @@ def publish(settings: Settings | None = None, period_start: date | None = None, 
     from hub.metrics.readiness import publish_readiness
 
     settings = settings or Settings.load()
-    engine = warehouse(settings)
+    engine = ready_warehouse(settings)
     publish_connection_health(engine)
     publish_readiness(engine)
     rates = publish_online_filing_rate(engine, period_start, period_end)

@@ -1,6 +1,7 @@
 """The sources the hub knows: which connector extracts them, which mapping translates each stream."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -75,9 +76,21 @@ def all_sources() -> dict[str, SourceSpec]:
     return sources
 
 
+class UnknownSource(KeyError):
+    """A source name the hub does not know; the message suggests the nearest known one."""
+
+    def __init__(self, name: str, known: list[str]):
+        nearest = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {nearest[0]!r}? " if nearest else ""
+        super().__init__(f"unknown source {name!r}: {hint}known sources: {', '.join(sorted(known))}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
 def get_source(name: str) -> SourceSpec:
     sources = all_sources()
     try:
         return sources[name]
     except KeyError:
-        raise KeyError(f"unknown source {name!r}; known: {', '.join(sorted(sources))}") from None
+        raise UnknownSource(name, list(sources)) from None
