@@ -6,14 +6,11 @@ hash as ``<field>__kind`` so quality checks still see malformed IDs.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
 from dataclasses import dataclass, field
 
 from mappings.admin_units import load_admin_units
 
-_DIGITS = re.compile(r"^\d+$")
 PLACEHOLDER_IDS = {"000000001", "000000000", "000000000000"}
 
 
@@ -22,13 +19,20 @@ def _birth_codes() -> frozenset[str]:
     return frozenset("0" + code for code in load_admin_units().old_provinces)
 
 
+def _id_text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
 def id_kind(value: object) -> str:
-    text = "" if value is None else str(value).strip()
+    return _kind_of(_id_text(value))
+
+
+def _kind_of(text: str) -> str:
     if not text:
         return "missing"
     if text in PLACEHOLDER_IDS:
         return "placeholder"
-    if _DIGITS.match(text):
+    if text.isdecimal():  # what the pattern ^\d+$ matched: Unicode decimal digits
         if len(text) == 12:
             return "personal_id" if text[:3] in _BIRTH_CODES and text[3] in "0123456789" else "invalid"
         if len(text) == 9:
@@ -41,10 +45,27 @@ _BIRTH_CODES = _birth_codes()
 
 
 def hash_id(value: object, key: bytes) -> str | None:
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return None
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return _hash_of(_id_text(value), key)
+
+
+def _hash_of(text: str, key: bytes) -> str | None:
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex() if text else None
+
+
+class _IdsOfRecord:
+    """Hash and shape of each ID in one record, computed once: an owner's ID often appears twice."""
+
+    __slots__ = ("key", "seen")
+
+    def __init__(self, key: bytes):
+        self.key, self.seen = key, {}
+
+    def __call__(self, value: object) -> tuple[str | None, str]:
+        text = _id_text(value)
+        found = self.seen.get(text)
+        if found is None:
+            found = self.seen[text] = (_hash_of(text, self.key), _kind_of(text))
+        return found
 
 
 @dataclass(frozen=True)
@@ -68,16 +89,19 @@ class PiiPolicy:
 
     def scrub(self, record: dict, key: bytes) -> dict:
         clean = {k: v for k, v in record.items() if k not in self.drop_fields}
+        ids = _IdsOfRecord(key)
         for name in self.hash_fields:
             if name in clean:
-                clean[f"{name}__kind"] = id_kind(clean[name])
-                clean[name] = hash_id(clean[name], key)
+                digest, kind = ids(clean[name])
+                clean[f"{name}__kind"] = kind
+                clean[name] = digest
         for outer, inner in self.nested_hash:
             items = clean.get(outer)
             if isinstance(items, list):
-                clean[outer] = [
-                    {**item, inner: hash_id(item.get(inner), key), f"{inner}__kind": id_kind(item.get(inner))}
-                    if isinstance(item, dict) else None
-                    for item in items
-                ]
+                clean[outer] = [_hashed_item(item, inner, ids) if isinstance(item, dict) else None for item in items]
         return clean
+
+
+def _hashed_item(item: dict, name: str, ids: _IdsOfRecord) -> dict:
+    digest, kind = ids(item.get(name))
+    return {**item, name: digest, f"{name}__kind": kind}
