@@ -22,7 +22,7 @@ from . import bulk
 from .db import upsert
 from .schema import batch_reconciliation, health_call, metadata, quarantine, raw_batch, sync_checkpoint
 
-RAW_ENCODING = "zlib+jsonl"
+RAW_ENCODING = "zstd+jsonl"
 LOCAL_ZONE = ZoneInfo(LOCAL_TZ)
 
 

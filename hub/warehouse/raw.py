@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import msgspec
+import zstandard
 from sqlalchemy import Engine, select
 
 from .schema import raw_batch
@@ -34,9 +35,12 @@ class RawRecord:
 
 
 def unpack(encoding: str, payload: bytes) -> list[bytes]:
-    if encoding != "zlib+jsonl":
-        raise ValueError(f"unknown raw batch encoding {encoding!r}")
-    return zlib.decompress(payload).split(b"\n")
+    """The JSON lines of one batch (zlib+jsonl: batches carried over from migration 0007)."""
+    if encoding == "zstd+jsonl":
+        return zstandard.ZstdDecompressor().decompress(payload).split(b"\n")
+    if encoding == "zlib+jsonl":
+        return zlib.decompress(payload).split(b"\n")
+    raise ValueError(f"unknown raw batch encoding {encoding!r}")
 
 
 def iter_raw_records(engine: Engine, source: str | None = None, stream: str | None = None,

@@ -84,7 +84,7 @@ raw_batch = Table(
     Column("partition", String(64), nullable=False),
     Column("records", Integer, nullable=False),
     Column("record_keys", Text, nullable=False),  # newline-separated, in payload order
-    Column("encoding", String(16), nullable=False),  # how payload is packed: zlib+jsonl
+    Column("encoding", String(16), nullable=False),  # how payload is packed: zstd+jsonl (zlib+jsonl for rows carried over by 0007)
     Column("payload", LargeBinary, nullable=False),
     Column("received_at", UTC, nullable=False),
 )
