@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from connectors.base import Batch, Checkpoint
 from hub.pipeline import upgrade_warehouse
 from hub.pipeline import ingest_batch
+from hub.warehouse.ready import code_heads
 from hub.warehouse.roles import grant_dashboard_role
 from hub.warehouse.schema import (admin_commune, admin_commune_crosswalk, admin_province, dossier, dossier_attachment,
                                   quarantine, sync_checkpoint)
@@ -41,7 +42,7 @@ def test_upgrade_creates_everything_and_loads_the_reference_units(engine, settin
         assert conn.execute(select(func.count()).select_from(admin_commune)).scalar() == 3321
         assert conn.execute(select(func.count()).select_from(admin_commune_crosswalk)).scalar() > 10_000
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0007"
+    assert version in code_heads()
 
 
 def test_a_pre_merger_commune_code_lands_on_its_new_commune(engine, mapping):
