@@ -17,10 +17,6 @@ from typing import Any
 
 import great_expectations as gx
 
-PARTITION = "partition"  # answered per day partition; counts add up over days
-DATASET = "dataset"  # answered over the whole dataset on every run (freshness, uniqueness)
-
-
 @dataclass(frozen=True)
 class Counts:
     element_count: int
@@ -69,7 +65,6 @@ class ExpectationOutcome:
     dimension: str  # dung | du | sach | song
     description_vi: str
     description_en: str
-    scope: str  # PARTITION | DATASET
     success: bool
     counts: Counts | None = None  # map expectations
     observed_value: Any = None  # aggregate expectations (e.g. the newest loaded_at)
@@ -103,17 +98,18 @@ def column_label(expectation: gx.expectations.Expectation) -> str | None:
 
 
 def mostly(expectation: gx.expectations.Expectation) -> float:
-    return float(getattr(expectation, "mostly", 1.0) or 1.0)
+    value = getattr(expectation, "mostly", None)
+    return 1.0 if value is None else float(value)
 
 
-def outcome(number: int, expectation: gx.expectations.Expectation, scope: str, success: bool,
+def outcome(number: int, expectation: gx.expectations.Expectation, success: bool,
             counts: Counts | None = None, observed_value: Any = None,
             examples: tuple[str, ...] = ()) -> ExpectationOutcome:
     meta = expectation.meta or {}
     return ExpectationOutcome(
         expectation_no=number, expectation_type=expectation.expectation_type, column_name=column_label(expectation),
         dimension=meta.get("dimension", "?"), description_vi=meta.get("description_vi", ""),
-        description_en=meta.get("description_en", ""), scope=scope, success=success, counts=counts,
+        description_en=meta.get("description_en", ""), success=success, counts=counts,
         observed_value=observed_value, examples=examples)
 
 

@@ -89,7 +89,7 @@ def validate_partitions(engine: Engine, table: Table, partition_column: str, day
     return answers
 
 
-def validate_table(engine: Engine, table: Table, numbered: Numbered, scope: str) -> list[ExpectationOutcome]:
+def validate_table(engine: Engine, table: Table, numbered: Numbered) -> list[ExpectationOutcome]:
     """The whole table as one batch, validated by GE against the given expectations."""
     if not numbered:
         return []
@@ -98,5 +98,5 @@ def validate_table(engine: Engine, table: Table, numbered: Numbered, scope: str)
     suite, numbers = _suite(context, f"{table.name}-whole", numbered)
     definition = context.validation_definitions.add(gx.ValidationDefinition(
         name=f"{table.name}-whole", data=asset.add_batch_definition_whole_table("whole"), suite=suite))
-    return [outcome(number, expectation, scope, success, _counts(stats), observed_value=stats.get("observed_value"))
+    return [outcome(number, expectation, success, _counts(stats), observed_value=stats.get("observed_value"))
             for number, expectation, success, stats in _answers(definition.run(result_format="BASIC"), numbers)]

@@ -27,7 +27,7 @@ from great_expectations.expectations.expectation import (
 from sqlalchemy import Engine, Table
 
 from quality import gx_sql
-from quality.contract import DATASET, NO_ROWS, PARTITION, ExpectationOutcome, PartitionResult, mostly, outcome
+from quality.contract import NO_ROWS, ExpectationOutcome, PartitionResult, mostly, outcome
 from quality.sql_checks import (
     DatasetCheck, Fingerprint, RowCheck, answer_dataset_checks, count_days, dataset_check, row_check, scan_days,
 )
@@ -149,7 +149,7 @@ def check_dataset(engine: Engine, table: Table, suite: DatasetSuite,
     records = {day: rechecked.get(day) or previous[day] for day in sorted({*scans, *rechecked})
                if day in rechecked or day in previous}
     if scans:
-        dataset_results += gx_sql.validate_table(engine, table, plan.dataset_gx, DATASET)
+        dataset_results += gx_sql.validate_table(engine, table, plan.dataset_gx)
     row_expectations = [(c.number, c.expectation) for c in plan.row_sql] + plan.row_gx
     results = sorted(_dataset_totals(row_expectations, records) + dataset_results, key=lambda r: r.expectation_no)
     result = QualityOutcome(
@@ -171,6 +171,6 @@ def _dataset_totals(expectations: Sequence[tuple[int, gx.expectations.Expectatio
         day_results = [r for record in records.values() for r in record.results if r.expectation_no == number]
         counts = sum((r.counts for r in day_results if r.counts), NO_ROWS)
         examples = tuple(r.example for r in day_results if r.example is not None)[:EXAMPLES]
-        totals.append(outcome(number, expectation, PARTITION, counts.success(mostly(expectation)), counts,
+        totals.append(outcome(number, expectation, counts.success(mostly(expectation)), counts,
                               examples=examples))
     return totals
