@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 
 from hub.warehouse.schema import dossier, quality_partition, quality_partition_result, quality_result, quality_run
 from quality.contract import Counts, PartitionResult
@@ -31,6 +31,13 @@ def check_dossiers(engine: Engine, now: datetime | None = None) -> QualityOutcom
     return check(engine, dossier, DOSSIER_SUITE, now)
 
 
+def _one_writer_at_a_time(conn: Connection, dataset: str) -> None:
+    """Checks may end together (one per source DAG): their delete-then-insert of the same days must not
+    interleave. SQLite serialises writers already; PostgreSQL takes a lock until the transaction ends."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"quality_partition:{dataset}"))))
+
+
 def read_partitions(conn: Connection, dataset: str) -> dict[date, PartitionRecord]:
     results: dict[date, list[PartitionResult]] = {}
     for r in conn.execute(select(quality_partition_result).where(quality_partition_result.c.dataset == dataset)
@@ -45,6 +52,7 @@ def read_partitions(conn: Connection, dataset: str) -> dict[date, PartitionRecor
 
 
 def store(conn: Connection, outcome: QualityOutcome) -> None:
+    _one_writer_at_a_time(conn, outcome.dataset)
     conn.execute(insert(quality_run).values(
         run_id=outcome.run_id, dataset=outcome.dataset, suite=outcome.suite, run_at=outcome.checked_at,
         rows_checked=outcome.rows_checked, success=outcome.success, expectations=len(outcome.results),

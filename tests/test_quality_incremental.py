@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import great_expectations as gx
-from sqlalchemy import delete, func, select, update
+import pytest
+from sqlalchemy import delete, func, select, text, update
 
 from hub import pipeline
-from hub.quality_store import check
+from hub.quality_store import check, store
+from hub.warehouse.db import create_warehouse_engine
+from hub.warehouse.migrate import upgrade
 from hub.warehouse.schema import dossier, quality_partition, quality_partition_result, quality_result, quality_run
+from quality.run import check_dataset
 from quality.suites import DatasetSuite
 from quality.suites.dossiers import DOSSIER_SUITE
 from tests.test_quality import NOW, dossier_row, insert_rows
@@ -116,3 +122,41 @@ def test_the_pipeline_stage_stores_the_run_it_returns(engine, settings):
     # the commune is missing, and the test rows were loaded long before the pipeline's real "now"
     assert sorted(stored, key=str) == sorted([("The receiving commune is known", 1),
                                               ("Data was synchronised within the last 26 hours", None)], key=str)
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_checks_storing_at_once_on_postgresql_take_turns(backend, pg_url):
+    engine = create_warehouse_engine(pg_url)
+    try:
+        upgrade(engine)
+        _three_days(engine)
+        first, second = (check_dataset(engine, dossier, DOSSIER_SUITE, {}, NOW) for _ in range(2))
+        errors = []
+        with engine.connect() as holder:
+            holder.begin()
+            store(holder, first)  # holds its rows uncommitted
+
+            def store_second():
+                try:
+                    with engine.begin() as conn:
+                        store(conn, second)
+                except Exception as exc:  # a unique-key violation if the two interleaved
+                    errors.append(exc)
+
+            waiting = threading.Thread(target=store_second)
+            waiting.start()
+            with engine.connect() as probe:  # the second writer is now waiting for the first
+                for _ in range(200):
+                    if probe.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                          "AND datname = current_database()")).scalar():
+                        break
+                    time.sleep(0.05)
+                else:
+                    pytest.fail("the second writer never waited")
+            holder.commit()
+        waiting.join(timeout=60)
+        assert errors == []
+        with engine.connect() as conn:
+            assert set(conn.execute(select(quality_partition.c.run_id)).scalars()) == {second.run_id}
+    finally:
+        engine.dispose()
