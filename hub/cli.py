@@ -352,11 +352,16 @@ def _print_sync(report) -> None:
 
 def _print_quality(outcome, language: str) -> None:
     t = labels(language)
-    table = Table(t["dimension"], t["check"], t["result"], t["violations"], title=t["quality"])
+    if not outcome.results:
+        console.print(f"{t['quality']}: {t['nothing_checked']}")
+        return
+    table = Table(t["dimension"], t["check"], t["result"], t["violations"],
+                  title=f"{t['quality']}\n{t['rows_checked']}: {outcome.rows_checked:,} "
+                        f"({t['days_rechecked']}: {len(outcome.rechecked)}/{outcome.partitions})")
     for r in outcome.results:
-        table.add_row(t[r["dimension"]], r["description_vi" if language == "vi" else "description_en"],
-                      f"[green]{t['passed']}[/green]" if r["success"] else f"[red]{t['failed']}[/red]",
-                      str(r["unexpected_count"] if r["unexpected_count"] is not None else "–"))
+        table.add_row(t[r.dimension], r.description_vi if language == "vi" else r.description_en,
+                      f"[green]{t['passed']}[/green]" if r.success else f"[red]{t['failed']}[/red]",
+                      f"{r.unexpected_count:,}" if r.unexpected_count is not None else "–")
     console.print(table)
 
 

@@ -280,10 +280,11 @@ def probe_sources(settings: Settings | None = None, names: list[str] | None = No
 
 
 def check(settings: Settings | None = None):
-    from quality.run import run_dossier_checks
+    """The "đúng, đủ, sạch, sống" checks of the dossiers, in the warehouse, re-checking only changed days."""
+    from hub.quality_store import check_dossiers
 
     settings = settings or Settings.load()
-    return run_dossier_checks(ready_warehouse(settings))
+    return check_dossiers(ready_warehouse(settings))
 
 
 def publish_health(settings: Settings | None = None) -> list[dict]:

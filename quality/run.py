@@ -1,91 +1,176 @@
-"""Run the expectation suites with Great Expectations 1.x and store the results in the warehouse."""
+"""Check a dataset in the warehouse, day partition by day partition, re-checking only what changed.
+
+The caller (the hub, which owns the warehouse's bookkeeping) passes in the engine, the table and
+what it remembers of each partition's last check; this module reads only aggregates and returns
+the new partition records and the dataset's results, and stores nothing.
+
+A run: one grouped pass over the whole table gives every day's fingerprint (rows, newest
+``loaded_at``) and the aggregates of the dataset-wide expectations (freshness, uniqueness); the
+days whose fingerprint or suite changed are counted in a second grouped pass (quality/sql_checks.py)
+or, for types it does not translate, validated by GE (quality/gx_sql.py); the dataset's result
+per expectation is the sum of every day's counts, checked now or unchanged since.
+"""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Mapping, Sequence
 
 import great_expectations as gx
-from great_expectations.data_context.types.base import ProgressBarsConfig
-import pandas as pd
-from sqlalchemy import Engine, insert, select
+from great_expectations.expectations.expectation import (
+    ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation,
+)
+from sqlalchemy import Engine, Table
 
-from hub.warehouse.schema import dossier, quality_result, quality_run
-from quality.suites.dossiers import SUITE_NAME, dossier_expectations
+from quality import gx_sql
+from quality.contract import NO_ROWS, ExpectationOutcome, PartitionResult, mostly, outcome
+from quality.sql_checks import (
+    DatasetCheck, Fingerprint, RowCheck, answer_dataset_checks, count_days, dataset_check, row_check, scan_days,
+)
+from quality.suites import DatasetSuite
 
 log = logging.getLogger(__name__)
-DATETIME_COLUMNS = ("submitted_at", "received_at", "due_at", "finished_at", "returned_at", "updated_at", "loaded_at")
+EXAMPLES = 3  # example keys kept per expectation in a dataset result
+ACROSS_ROWS = (gx.expectations.ExpectColumnValuesToBeUnique, gx.expectations.ExpectCompoundColumnsToBeUnique)
+
+
+@dataclass(frozen=True)
+class PartitionRecord:
+    """A day partition's last check: the data it saw, the suite it ran, its partition-scoped results."""
+    fingerprint: Fingerprint
+    suite_version: str
+    results: tuple[PartitionResult, ...]
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.results)
 
 
 @dataclass(frozen=True)
 class QualityOutcome:
     run_id: str
-    rows_checked: int
-    results: list[dict]
+    dataset: str
+    suite: str
+    suite_version: str
+    checked_at: datetime
+    rows_checked: int  # rows the results describe: every partition, re-checked now or unchanged since its check
+    results: list[ExpectationOutcome]  # per expectation, over the whole dataset; empty when there is no data
+    rechecked: dict[date, PartitionRecord] = field(default_factory=dict)  # partitions validated by this run
+    unchanged: int = 0  # partitions whose last results still hold
+    removed: tuple[date, ...] = ()  # partitions that no longer hold rows
+
+    @property
+    def rows_rechecked(self) -> int:
+        return sum(record.fingerprint.row_count for record in self.rechecked.values())
+
+    @property
+    def partitions(self) -> int:
+        return len(self.rechecked) + self.unchanged
 
     @property
     def success(self) -> bool:
-        return all(r["success"] for r in self.results)
+        return all(r.success for r in self.results)
 
     def by_dimension(self) -> dict[str, tuple[int, int]]:
         summary: dict[str, tuple[int, int]] = {}
         for r in self.results:
-            passed, total = summary.get(r["dimension"], (0, 0))
-            summary[r["dimension"]] = (passed + int(r["success"]), total + 1)
+            passed, total = summary.get(r.dimension, (0, 0))
+            summary[r.dimension] = (passed + int(r.success), total + 1)
         return summary
 
 
-def _load_dossiers(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as conn:
-        frame = pd.read_sql(select(dossier), conn)
-    for column in DATETIME_COLUMNS:
-        frame[column] = pd.to_datetime(frame[column], utc=True)  # SQLite returns naive UTC
-    return frame
+def suite_version(expectations: Sequence[gx.expectations.Expectation]) -> str:
+    """Changes when the suite's checks change; values that follow the check time (``now``) are left out."""
+    described = [(e.expectation_type, {k: v for k, v in sorted(e.configuration.kwargs.items())
+                                       if not isinstance(v, (date, datetime))}) for e in expectations]
+    return hashlib.sha256(json.dumps(described, default=str, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def validate(frame: pd.DataFrame, expectations: list, suite_name: str):
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    source = context.data_sources.add_pandas("warehouse")
-    asset = source.add_dataframe_asset("dataset")
-    batch_definition = asset.add_batch_definition_whole_dataframe("whole")
-    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-    for expectation in expectations:
-        suite.add_expectation(expectation)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{suite_name}-validation", data=batch_definition, suite=suite))
-    return definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+def _by_row(expectation: gx.expectations.Expectation) -> bool:
+    """Answered row by row, so per day partition and additive over days."""
+    return (isinstance(expectation, (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation))
+            and not isinstance(expectation, ACROSS_ROWS))
 
 
-def run_dossier_checks(engine: Engine, now: datetime | None = None) -> QualityOutcome:
+@dataclass
+class _Plan:
+    row_sql: list[RowCheck] = field(default_factory=list)
+    dataset_sql: list[DatasetCheck] = field(default_factory=list)
+    row_gx: list[tuple[int, gx.expectations.Expectation]] = field(default_factory=list)
+    dataset_gx: list[tuple[int, gx.expectations.Expectation]] = field(default_factory=list)
+
+
+def _plan(numbered: Sequence[tuple[int, gx.expectations.Expectation]], table: Table) -> _Plan:
+    plan = _Plan()
+    for number, expectation in numbered:
+        if _by_row(expectation):
+            check = row_check(number, expectation, table)
+            if check:
+                plan.row_sql.append(check)
+            else:
+                plan.row_gx.append((number, expectation))
+        else:
+            check = dataset_check(number, expectation, table)
+            if check:
+                plan.dataset_sql.append(check)
+            else:
+                plan.dataset_gx.append((number, expectation))
+    return plan
+
+
+def _stale(record: PartitionRecord | None, fingerprint: Fingerprint, version: str) -> bool:
+    return record is None or record.fingerprint != fingerprint or record.suite_version != version
+
+
+def check_dataset(engine: Engine, table: Table, suite: DatasetSuite,
+                  previous: Mapping[date, PartitionRecord] | None = None,
+                  now: datetime | None = None) -> QualityOutcome:
+    """Check ``table`` against ``suite``; ``previous``: the partitions' last records (empty: check everything)."""
+    previous = previous or {}
     now = now or datetime.now(timezone.utc)
-    frame = _load_dossiers(engine)
-    run_id = str(uuid.uuid4())
-    results = []
-    if len(frame):
-        validation = validate(frame, dossier_expectations(now), SUITE_NAME)
-        for number, result in enumerate(validation.results):
-            config = result.expectation_config
-            meta = config.meta or {}
-            stats = result.result or {}
-            kwargs = config.kwargs
-            results.append({
-                "run_id": run_id, "expectation_no": number, "dimension": meta.get("dimension", "?"),
-                "expectation_type": config.type,
-                "column_name": kwargs.get("column") or "/".join(filter(None, [kwargs.get("column_A"), kwargs.get("column_B")])),
-                "description_vi": meta.get("description_vi", ""), "description_en": meta.get("description_en", ""),
-                "success": bool(result.success), "element_count": stats.get("element_count"),
-                "unexpected_count": stats.get("unexpected_count"),
-                "unexpected_percent": stats.get("unexpected_percent"),
-                "observed_value": json.dumps(stats.get("observed_value"), default=str) if "observed_value" in stats else None,
-            })
-    with engine.begin() as conn:
-        conn.execute(insert(quality_run).values(
-            run_id=run_id, dataset="dossier", suite=SUITE_NAME, run_at=now, rows_checked=len(frame),
-            success=all(r["success"] for r in results), expectations=len(results),
-            expectations_passed=sum(r["success"] for r in results)))
-        if results:
-            conn.execute(insert(quality_result), results)
-    return QualityOutcome(run_id, len(frame), results)
+    numbered = list(enumerate(suite.expectations(now)))
+    version = suite_version([e for _, e in numbered])
+    plan = _plan(numbered, table)
+    with engine.connect() as conn:
+        scans = scan_days(conn, table, suite.partition_column, suite.change_column, plan.dataset_sql)
+        stale = [day for day, scan in scans.items() if _stale(previous.get(day), scan.fingerprint, version)]
+        counted = count_days(conn, table, suite.partition_column, suite.change_column,
+                             None if len(stale) == len(scans) else stale, plan.row_sql) if stale else {}
+        dataset_results = answer_dataset_checks(conn, plan.dataset_sql, list(scans.values())) if scans else []
+    by_gx = gx_sql.validate_partitions(engine, table, suite.partition_column, counted, plan.row_gx)
+    rechecked = {day: PartitionRecord(day_counts.fingerprint, version,
+                                      tuple(sorted((*day_counts.results, *by_gx.get(day, ())),
+                                                   key=lambda r: r.expectation_no)))
+                 for day, day_counts in counted.items()}
+    records = {day: rechecked.get(day) or previous[day] for day in sorted({*scans, *rechecked})
+               if day in rechecked or day in previous}
+    if scans:
+        dataset_results += gx_sql.validate_table(engine, table, plan.dataset_gx)
+    row_expectations = [(c.number, c.expectation) for c in plan.row_sql] + plan.row_gx
+    results = sorted(_dataset_totals(row_expectations, records) + dataset_results, key=lambda r: r.expectation_no)
+    result = QualityOutcome(
+        run_id=str(uuid.uuid4()), dataset=suite.dataset, suite=suite.name, suite_version=version, checked_at=now,
+        rows_checked=sum(r.fingerprint.row_count for r in records.values()), results=results if records else [],
+        rechecked=rechecked, unchanged=len(records) - len(rechecked),
+        removed=tuple(sorted(day for day in previous if day not in records)))
+    log.info("quality check", extra={"dataset": suite.dataset, "partitions": result.partitions,
+                                     "rechecked": len(rechecked), "rows_checked": result.rows_checked,
+                                     "rows_rechecked": result.rows_rechecked, "success": result.success})
+    return result
+
+
+def _dataset_totals(expectations: Sequence[tuple[int, gx.expectations.Expectation]],
+                    records: Mapping[date, PartitionRecord]) -> list[ExpectationOutcome]:
+    """A row-by-row expectation over the dataset: the sum of its days' counts (GE's contract is additive)."""
+    totals = []
+    for number, expectation in expectations:
+        day_results = [r for record in records.values() for r in record.results if r.expectation_no == number]
+        counts = sum((r.counts for r in day_results if r.counts), NO_ROWS)
+        examples = tuple(r.example for r in day_results if r.example is not None)[:EXAMPLES]
+        totals.append(outcome(number, expectation, counts.success(mostly(expectation)), counts,
+                              examples=examples))
+    return totals

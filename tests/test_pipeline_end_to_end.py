@@ -33,7 +33,7 @@ def test_the_published_online_rate_equals_a_direct_count_of_the_sandbox_records(
     assert report.fetched == report.loaded + report.quarantined and report.quarantined > 0
 
     outcome = pipeline.check(settings)
-    assert {r["dimension"] for r in outcome.results} == {"dung", "du", "sach", "song"}
+    assert {r.dimension for r in outcome.results} == {"dung", "du", "sach", "song"}
 
     rates = pipeline.publish(settings, scenario.period_start, scenario.period_end)
     truth = online_counts_by_province(sandbox, scenario.period_start, scenario.period_end)

@@ -345,6 +345,36 @@ quality_result = Table(
     Column("observed_value", Text),
 )
 
+# Incremental checks (quality/run.py): what each day partition held when it was last checked, and
+# its row-by-row results then; a day is checked again only when its rows or the suite change.
+quality_partition = Table(
+    "quality_partition", metadata,
+    Column("dataset", String(64), primary_key=True),
+    Column("partition_date", Date, primary_key=True),  # local (Asia/Ho_Chi_Minh) day
+    Column("suite_version", String(64), nullable=False),
+    Column("row_count", BigInteger, nullable=False),
+    Column("changed_at", UTC),  # the newest loaded_at among the partition's rows when checked
+    Column("run_id", String(36), nullable=False),  # the run that checked it
+    Column("checked_at", UTC, nullable=False),
+    Column("success", Boolean, nullable=False),
+)
+
+quality_partition_result = Table(
+    "quality_partition_result", metadata,
+    Column("dataset", String(64), primary_key=True),
+    Column("partition_date", Date, primary_key=True),
+    Column("expectation_no", Integer, primary_key=True),
+    Column("dimension", String(8), nullable=False),
+    Column("expectation_type", String(128), nullable=False),
+    Column("column_name", String(128)),
+    Column("success", Boolean, nullable=False),
+    Column("element_count", BigInteger, nullable=False),
+    Column("considered_count", BigInteger, nullable=False),  # rows the expectation judged (non-null values)
+    Column("unexpected_count", BigInteger, nullable=False),
+    Column("unexpected_percent", Float),
+    Column("example_key", String(256)),  # one row holding an unexpected value (e.g. a dossier number)
+)
+
 # --- published metrics (public contract) ----------------------------------------------------
 metric_dossier_reduction = Table(
     "metric_dossier_reduction", metadata,

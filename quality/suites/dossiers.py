@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 import great_expectations as gx
 
+from quality.suites import DatasetSuite
+
 SUITE_NAME = "dossier_dung_du_sach_song"
 FRESHNESS = timedelta(hours=26)  # a daily sync plus slack
 DOSSIER_NUMBER = r"^H\d{2}(?:\.[0-9A-Za-z]+)*-\d{6}-\d{4,}$"
@@ -48,3 +50,7 @@ def dossier_expectations(now: datetime) -> list:
         _e(E.ExpectColumnMaxToBeBetween(column="loaded_at", min_value=now - FRESHNESS, max_value=now), "song",
            "Dữ liệu được đồng bộ trong vòng 26 giờ qua", "Data was synchronised within the last 26 hours"),
     ]
+
+
+DOSSIER_SUITE = DatasetSuite(dataset="dossier", name=SUITE_NAME, partition_column="received_date",
+                             change_column="loaded_at", expectations=dossier_expectations)

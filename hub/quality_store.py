@@ -1,0 +1,90 @@
+"""Quality checks as the warehouse keeps them: what each partition's last check saw, and every run.
+
+quality/ computes and returns results; this module reads the partitions' previous records for it
+and stores what it returns in one transaction (a run that fails half-way stores nothing, so the
+next run checks the same partitions again).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
+
+from hub.warehouse.schema import dossier, quality_partition, quality_partition_result, quality_result, quality_run
+from quality.contract import Counts, PartitionResult
+from quality.run import PartitionRecord, QualityOutcome, check_dataset
+from quality.sql_checks import Fingerprint
+from quality.suites import DatasetSuite
+from quality.suites.dossiers import DOSSIER_SUITE
+
+
+def check(engine: Engine, table: Table, suite: DatasetSuite, now: datetime | None = None) -> QualityOutcome:
+    with engine.connect() as conn:
+        previous = read_partitions(conn, suite.dataset)
+    outcome = check_dataset(engine, table, suite, previous, now)
+    with engine.begin() as conn:
+        store(conn, outcome)
+    return outcome
+
+
+def check_dossiers(engine: Engine, now: datetime | None = None) -> QualityOutcome:
+    return check(engine, dossier, DOSSIER_SUITE, now)
+
+
+def _one_writer_at_a_time(conn: Connection, dataset: str) -> None:
+    """Checks may end together (one per source DAG): their delete-then-insert of the same days must not
+    interleave. SQLite serialises writers already; PostgreSQL takes a lock until the transaction ends."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"quality_partition:{dataset}"))))
+
+
+def read_partitions(conn: Connection, dataset: str) -> dict[date, PartitionRecord]:
+    results: dict[date, list[PartitionResult]] = {}
+    for r in conn.execute(select(quality_partition_result).where(quality_partition_result.c.dataset == dataset)
+                          .order_by(quality_partition_result.c.partition_date,
+                                    quality_partition_result.c.expectation_no)).mappings():
+        results.setdefault(r["partition_date"], []).append(PartitionResult(
+            r["expectation_no"], r["success"], Counts(r["element_count"], r["considered_count"], r["unexpected_count"]),
+            r["example_key"]))
+    return {p["partition_date"]: PartitionRecord(Fingerprint.of(p["row_count"], p["changed_at"]), p["suite_version"],
+                                                 tuple(results.get(p["partition_date"], ())))
+            for p in conn.execute(select(quality_partition).where(quality_partition.c.dataset == dataset)).mappings()}
+
+
+def store(conn: Connection, outcome: QualityOutcome) -> None:
+    _one_writer_at_a_time(conn, outcome.dataset)
+    conn.execute(insert(quality_run).values(
+        run_id=outcome.run_id, dataset=outcome.dataset, suite=outcome.suite, run_at=outcome.checked_at,
+        rows_checked=outcome.rows_checked, success=outcome.success, expectations=len(outcome.results),
+        expectations_passed=sum(r.success for r in outcome.results)))
+    if outcome.results:
+        conn.execute(insert(quality_result), [{
+            "run_id": outcome.run_id, "expectation_no": r.expectation_no, "dimension": r.dimension,
+            "expectation_type": r.expectation_type, "column_name": r.column_name,
+            "description_vi": r.description_vi, "description_en": r.description_en, "success": r.success,
+            "element_count": r.element_count, "unexpected_count": r.unexpected_count,
+            "unexpected_percent": r.unexpected_percent, "observed_value": r.observed_json(),
+        } for r in outcome.results])
+    replaced = [*outcome.removed, *outcome.rechecked]
+    for table in (quality_partition_result, quality_partition):
+        if replaced:
+            conn.execute(delete(table).where(table.c.dataset == outcome.dataset, table.c.partition_date.in_(replaced)))
+    if outcome.rechecked:
+        conn.execute(insert(quality_partition), [{
+            "dataset": outcome.dataset, "partition_date": day, "suite_version": record.suite_version,
+            "row_count": record.fingerprint.row_count, "changed_at": record.fingerprint.changed_at,
+            "run_id": outcome.run_id, "checked_at": outcome.checked_at, "success": record.success,
+        } for day, record in outcome.rechecked.items()])
+    described = {r.expectation_no: r for r in outcome.results}
+    rows = [{
+        "dataset": outcome.dataset, "partition_date": day, "expectation_no": r.expectation_no,
+        "dimension": described[r.expectation_no].dimension,
+        "expectation_type": described[r.expectation_no].expectation_type,
+        "column_name": described[r.expectation_no].column_name, "success": r.success,
+        "element_count": r.counts.element_count, "considered_count": r.counts.considered_count,
+        "unexpected_count": r.counts.unexpected_count, "unexpected_percent": r.counts.unexpected_percent,
+        "example_key": r.example,
+    } for day, record in outcome.rechecked.items() for r in record.results]
+    if rows:
+        conn.execute(insert(quality_partition_result), rows)
+
