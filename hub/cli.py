@@ -169,8 +169,8 @@ def check(gate: bool = typer.Option(False, "--gate", help=f"Exit {int(ExitCode.Q
     outcome = pipeline.check(settings)
     _print_quality(outcome, settings.report_language)
     if gate and not outcome.success:
-        failed = [r["expectation_type"] + (f" ({r['column_name']})" if r["column_name"] else "")
-                  for r in outcome.results if not r["success"]]
+        failed = [r.expectation_type + (f" ({r.column_name})" if r.column_name else "")
+                  for r in outcome.results if not r.success]
         raise QualityGateFailed(f"quality gate: {len(failed)} of {len(outcome.results)} expectations failed "
                                 f"({', '.join(failed)}); the results are in quality_result, run {outcome.run_id}")
 
