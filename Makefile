@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: demo test install install-dev lock clean
+.PHONY: demo test bench install install-dev lock clean
 
 $(BIN)/uv:
 	$(PY) -m venv $(VENV)
@@ -29,9 +29,14 @@ demo: install
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The national benchmark (docs/performance.md); options through ARGS, e.g. make bench ARGS="--scale 0.232".
+bench: install
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[bench]"
+	$(BIN)/python bench/national.py $(ARGS)
+
 # Re-resolve the pinned set after changing dependencies in pyproject.toml.
 lock: | $(BIN)/uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header -o constraints.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 --no-header -o constraints.txt
 
 clean:
 	rm -rf $(VENV) var

@@ -18,6 +18,11 @@ from hub import pipeline
     doc_md=__doc__,
 )
 def lienthong_health():
+    @task(retries=4, retry_delay=pendulum.duration(seconds=30), retry_exponential_backoff=2.0,
+          max_retry_delay=pendulum.duration(minutes=10))
+    def upgrade_warehouse() -> None:  # the health DAG may run before any source DAG has migrated
+        pipeline.ready_warehouse()
+
     @task
     def probe() -> list[dict]:
         return [{"system": r.system, "ok": r.ok, "detail": r.detail} for r in pipeline.probe_sources()]
@@ -26,7 +31,7 @@ def lienthong_health():
     def publish_health() -> int:
         return len(pipeline.publish_health())
 
-    probe() >> publish_health()
+    upgrade_warehouse() >> probe() >> publish_health()
 
 
 lienthong_health_dag = lienthong_health()

@@ -22,9 +22,12 @@ def source_dag(source: str):
     @dag(dag_id=f"lienthong_{source}", schedule=SCHEDULES.get(source, "@daily"), start_date=START, catchup=False,
          max_active_runs=1, tags=["lienthong", source], doc_md=__doc__)
     def sync_check_publish():
-        @task
+        # Every DAG starts here; the first to run migrates under a database lock, the others wait
+        # for it and find the warehouse current (LIENTHONG_AUTO_MIGRATE=false: fails, naming the command).
+        @task(retries=4, retry_delay=pendulum.duration(seconds=30), retry_exponential_backoff=2.0,
+              max_retry_delay=pendulum.duration(minutes=10))
         def upgrade_warehouse() -> None:
-            pipeline.upgrade_warehouse()
+            pipeline.ready_warehouse()
 
         @task
         def partitions() -> list[str]:

@@ -8,27 +8,54 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
 from hub import pipeline
+from hub.cli_errors import (ExitCode, QualityGateFailed, debug_requested, parse_period, report_failure,
+                            sync_failure)
 from hub.logging_setup import configure_logging
 from hub.reports.i18n import labels
 from hub.settings import Settings
+from hub.sources import get_source
 
-app = typer.Typer(help="LienThong: national e-government data-interoperability hub.", no_args_is_help=True)
+
+class _ErrorReportingGroup(TyperGroup):
+    """Turns an error raised by any command into one line and its class's exit code
+    (hub/cli_errors.py); usage errors of Typer itself and explicit exits pass through."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.TyperException, typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            raise typer.Exit(report_failure(exc, debug_requested(ctx.params.get("debug", False)))) from None
+
+
+app = typer.Typer(no_args_is_help=True, cls=_ErrorReportingGroup)  # help: the docstring of main()
 sandbox_app = typer.Typer(help="Simulated national systems on 127.0.0.1.", no_args_is_help=True)
 db_app = typer.Typer(help="The warehouse database.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(db_app, name="db")
 console = Console()
+
+
+@app.callback()
+def main(debug: bool = typer.Option(False, "--debug", help="On an error, also print the traceback (or set "
+                                                            "LIENTHONG_DEBUG=1). It is always in var/logs/lienthong.log.")):
+    """LienThong: national e-government data-interoperability hub.
+
+    Exit codes: 0 done, 1 unexpected error, 2 usage, 3 configuration, 4 warehouse,
+    5 source unreachable, 6 quality gate failed.
+    """
 
 
 def _settings() -> Settings:
@@ -99,7 +126,9 @@ def _alive(pid: int) -> bool:
 # --- stages -----------------------------------------------------------------------------------
 @db_app.command("upgrade")
 def db_upgrade():
-    """Create or upgrade the warehouse schema (Alembic) and load the reference data."""
+    """Create or upgrade the warehouse schema (Alembic) and load the reference data.
+
+    Safe to run from several processes at once: migrations take a lock on the database."""
     settings = _settings()
     pipeline.upgrade_warehouse(settings)
     console.print(f"Warehouse up to date: {_display_url(settings.db_url)}")
@@ -112,7 +141,7 @@ def db_grant_dashboard(role: str = typer.Argument("lienthong_dashboard", help="R
     from hub.warehouse.roles import dashboard_grants, grant_dashboard_role
 
     settings = _settings()
-    engine = pipeline.warehouse(settings)
+    engine = pipeline.ready_warehouse(settings)
     statements = dashboard_grants(engine, role) if print_only else grant_dashboard_role(engine, role)
     for statement in statements:
         console.print(statement + ";", highlight=False)
@@ -120,45 +149,59 @@ def db_grant_dashboard(role: str = typer.Argument("lienthong_dashboard", help="R
 
 @app.command()
 def sync(source: str = typer.Argument(..., help="Source name, e.g. dvc_portal."),
-         partition: Optional[list[str]] = typer.Option(None, help="Only these partitions (repeatable).")):
+         partition: Optional[list[str]] = typer.Option(None, help="Only these partitions (repeatable)."),
+         workers: int = typer.Option(1, min=1, help="Worker processes sharing the partitions (PostgreSQL: "
+                                                    "2 on a 2-core machine).")):
     """Extract a source into the warehouse (raw landing, canonical tables, quarantine)."""
     settings = _settings()
-    report = _sync_with_progress(source, settings, partition)
+    get_source(source)  # an unknown name fails before anything else happens
+    report = _sync_with_progress(source, settings, partition, workers=workers)
     _print_sync(report)
     if report.failed_partitions:
-        raise typer.Exit(1)
+        raise sync_failure([report])
 
 
 @app.command()
-def check():
+def check(gate: bool = typer.Option(False, "--gate", help=f"Exit {int(ExitCode.QUALITY_GATE)} when an "
+                                                           "expectation fails (for schedulers and CI).")):
     """Run the "đúng, đủ, sạch, sống" expectation suites and store their results."""
     settings = _settings()
     outcome = pipeline.check(settings)
     _print_quality(outcome, settings.report_language)
+    if gate and not outcome.success:
+        failed = [r["expectation_type"] + (f" ({r['column_name']})" if r["column_name"] else "")
+                  for r in outcome.results if not r["success"]]
+        raise QualityGateFailed(f"quality gate: {len(failed)} of {len(outcome.results)} expectations failed "
+                                f"({', '.join(failed)}); the results are in quality_result, run {outcome.run_id}")
 
 
 @app.command()
 def publish(period_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD), local time."),
             period_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD), local time.")):
     """Compute and publish the metrics tables."""
+    period = parse_period(period_from, period_to)
     settings = _settings()
-    rates = pipeline.publish(settings, _date(period_from), _date(period_to))
+    rates = pipeline.publish(settings, *period)
     _print_rates(rates, settings.report_language)
 
 
 @app.command()
 def run(source: Optional[list[str]] = typer.Option(None, help="Sources to sync (default: all configured)."),
         period_from: Optional[str] = typer.Option(None, "--from"),
-        period_to: Optional[str] = typer.Option(None, "--to")):
-    """All stages: upgrade the warehouse, sync, check, publish, report."""
+        period_to: Optional[str] = typer.Option(None, "--to"),
+        workers: int = typer.Option(1, min=1, help="Worker processes per source sync (see `sync --help`).")):
+    """All stages: bring the warehouse to the current schema, sync, check, publish, report."""
+    period = parse_period(period_from, period_to)
+    for name in source or []:
+        get_source(name)
     settings = _settings()
-    pipeline.upgrade_warehouse(settings)
-    failed = _sync_all(settings, source)
+    pipeline.ready_warehouse(settings)
+    reports = _sync_all(settings, source, workers)
     _print_quality(pipeline.check(settings), settings.report_language)
-    _print_rates(pipeline.publish(settings, _date(period_from), _date(period_to)), settings.report_language)
+    _print_rates(pipeline.publish(settings, *period), settings.report_language)
     _write_report(settings)
-    if failed:
-        raise typer.Exit(1)
+    if any(report.failed_partitions for report in reports):
+        raise sync_failure(reports)
 
 
 @app.command()
@@ -171,7 +214,7 @@ def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run agai
     with SandboxStack(scenario) as stack, _systems_from(stack):
         console.print(f"Sandbox scenario [bold]{stack.scenario.name}[/bold]: "
                       + ", ".join(f"{name} {entry['url']}" for name, entry in stack.endpoints.items()))
-        pipeline.upgrade_warehouse(settings)
+        pipeline.ready_warehouse(settings)
         _sync_all(settings, None)
         _print_quality(pipeline.check(settings), settings.report_language)
         rates = pipeline.publish(settings, stack.scenario.period_start, stack.scenario.period_end)
@@ -184,23 +227,23 @@ def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run agai
     console.print(f"Logs:      {settings.var_dir / 'logs' / 'lienthong.log'}")
 
 
-def _sync_all(settings: Settings, names: list[str] | None) -> bool:
-    """Sync the named sources, or every configured one; True when a partition failed."""
+def _sync_all(settings: Settings, names: list[str] | None, workers: int = 1) -> list:
+    """Sync the named sources, or every configured one; their sync reports."""
     from connectors.config import SystemNotConfigured
     from hub.sources import all_sources
 
-    failed = False
+    reports = []
     for name in names or list(all_sources()):
         try:
-            report = _sync_with_progress(name, settings, None)
+            report = _sync_with_progress(name, settings, None, workers=workers)
         except SystemNotConfigured as exc:
             if names:  # asked for by name: not being able to reach it is an error
                 raise
             console.print(f"[yellow]{name}: skipped, not configured ({exc})[/yellow]")
             continue
         _print_sync(report)
-        failed |= bool(report.failed_partitions)
-    return failed
+        reports.append(report)
+    return reports
 
 
 @contextmanager
@@ -226,7 +269,7 @@ def _print_readiness(settings: Settings) -> None:
     from hub.warehouse.schema import metric_readiness_nation as n
 
     t = labels(settings.report_language)
-    with pipeline.warehouse(settings).connect() as conn:
+    with pipeline.ready_warehouse(settings).connect() as conn:
         rows = conn.execute(select(n).order_by(n.c.report_date)).mappings().all()
     if not rows:
         return
@@ -245,7 +288,7 @@ def _print_reduction(settings: Settings) -> None:
     from hub.warehouse.schema import metric_dossier_reduction as m
 
     t = labels(settings.report_language)
-    with pipeline.warehouse(settings).connect() as conn:
+    with pipeline.ready_warehouse(settings).connect() as conn:
         nation = conn.execute(select(m).where(m.c.unit_level == "nation")
                               .order_by(m.c.computed_at.desc()).limit(1)).mappings().first()
     if nation:
@@ -272,7 +315,7 @@ def health(probe: bool = typer.Option(False, "--probe", help="First send one che
         for result in pipeline.probe_sources(settings):
             colour = "green" if result.ok else "red"
             console.print(f"probe {result.system}: [{colour}]{result.detail}[/{colour}]")
-    engine = pipeline.warehouse(settings)
+    engine = pipeline.ready_warehouse(settings)
     with engine.connect() as conn:
         rows = conn.execute(
             select(health_call.c.system, health_call.c.outcome, func.count(), func.avg(health_call.c.latency_ms),
@@ -285,7 +328,7 @@ def health(probe: bool = typer.Option(False, "--probe", help="First send one che
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def _sync_with_progress(source: str, settings: Settings, partitions, system=None):
+def _sync_with_progress(source: str, settings: Settings, partitions, system=None, workers: int = 1):
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed:,} records"),
                   TimeElapsedColumn(), console=console, transient=False) as progress:
         task = progress.add_task(f"sync {source}", total=None)
@@ -293,14 +336,16 @@ def _sync_with_progress(source: str, settings: Settings, partitions, system=None
         def advance(partition: str, fetched: int) -> None:
             progress.update(task, advance=fetched, description=f"sync {source} [{partition}]")
 
-        report = pipeline.sync_source(source, settings, partitions, advance, system=system)
+        report = pipeline.sync_source(source, settings, partitions, advance, system=system, workers=workers)
         progress.update(task, description=f"sync {source}")
     return report
 
 
 def _print_sync(report) -> None:
+    loads = report.load_id.split(",")
     console.print(f"{report.source}: fetched {report.fetched:,} = loaded {report.loaded:,} "
-                  f"+ quarantined {report.quarantined:,} in {report.batches} batches (load {report.load_id})")
+                  f"(unchanged {report.unchanged:,}) + quarantined {report.quarantined:,} in {report.batches} batches "
+                  f"({'load ' + loads[0] if len(loads) == 1 else f'{len(loads)} loads'})")
     for partition, error in report.failed_partitions.items():
         console.print(f"[red]  partition {partition} failed: {error}[/red]")
 
@@ -333,11 +378,7 @@ def _print_rates(rates, language: str) -> None:
 def _write_report(settings: Settings, language: str | None = None) -> Path:
     from hub.reports.html import write_report
 
-    return write_report(pipeline.warehouse(settings), settings.reports_dir, language or settings.report_language)
-
-
-def _date(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+    return write_report(pipeline.ready_warehouse(settings), settings.reports_dir, language or settings.report_language)
 
 
 def _display_url(url: str) -> str:

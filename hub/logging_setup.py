@@ -15,11 +15,16 @@ class JsonLines(logging.Formatter):
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
         if record.exc_info:
             entry["error"] = repr(record.exc_info[1])
+            entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def log_path(var_dir: Path) -> Path:
+    return var_dir / "logs" / "lienthong.log"
+
+
 def configure_logging(var_dir: Path, level: int = logging.INFO) -> Path:
-    path = var_dir / "logs" / "lienthong.log"
+    path = log_path(var_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     ours = [h for h in root.handlers if getattr(h, "_lienthong", False)]

@@ -8,20 +8,25 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from datetime import date, datetime, timezone
 from typing import Callable
 
 from sqlalchemy import Engine, insert, update
 
-from connectors.base import HealthRecorder
+from connectors.base import Batch, HealthRecorder
 from connectors.config import SystemConfig
 from hub.settings import Settings
 from hub.sources import get_source
+from hub.flow import prefetch
+from hub.parallel import sync_partitions_in_processes
+from hub.translate import mapping_fingerprint, record_identity, translate_batch
 from hub.verification import OwnerVerifier
-from hub.warehouse.db import create_warehouse_engine
-from hub.warehouse.load import read_checkpoint, store_batch, write_observations
-from hub.warehouse.migrate import upgrade
-from hub.warehouse.schema import load_run
+from hub.warehouse.db import shared_engine
+from hub.warehouse.load import (BatchOutcome, LoadBatch, read_checkpoint, store_batch, store_extra_rows,
+                                stored_digests, stored_quarantine, write_observations)
+from hub.warehouse.ready import ensure_current, upgrade_locked
+from hub.warehouse.schema import load_run, metadata
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +41,28 @@ class SyncReport:
     fetched: int = 0
     loaded: int = 0
     quarantined: int = 0
+    unchanged: int = 0  # of loaded: already stored with the same content, not written again
     batches: int = 0
+    verification_postponed: int = 0
     failed_partitions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def combined(cls, source: str, reports: list["SyncReport"]) -> "SyncReport":
+        """One report for a sync whose partitions ran as separate loads (worker processes)."""
+        total = cls(source=source, load_id=",".join(r.load_id for r in reports))
+        for r in reports:
+            total.partitions += r.partitions
+            total.add(r)
+            total.batches += r.batches
+            total.verification_postponed += r.verification_postponed
+            total.failed_partitions.update(r.failed_partitions)
+        return total
+
+    def add(self, outcome: "BatchOutcome | SyncReport") -> None:
+        self.fetched += outcome.fetched
+        self.loaded += outcome.loaded
+        self.quarantined += outcome.quarantined
+        self.unchanged += outcome.unchanged
 
     @property
     def status(self) -> str:
@@ -68,26 +93,51 @@ def source_partitions(source_name: str, settings: Settings | None = None) -> lis
 
 
 def warehouse(settings: Settings) -> Engine:
-    return create_warehouse_engine(settings.db_url)
+    """The warehouse engine, one per URL and process; see ready_warehouse before using it."""
+    return shared_engine(settings.db_url)
+
+
+def ready_warehouse(settings: Settings | None = None) -> Engine:
+    """The warehouse engine once its schema matches the code: migrated first (under a lock,
+    once per process) unless LIENTHONG_AUTO_MIGRATE is off, then a WarehouseNotReady error."""
+    settings = settings or Settings.load()
+    engine = warehouse(settings)
+    ensure_current(engine, settings.auto_migrate)
+    return engine
 
 
 def upgrade_warehouse(settings: Settings | None = None) -> None:
-    upgrade(warehouse(settings or Settings.load()))
+    """Migrate to head and reload the reference data, whatever auto_migrate says (``db upgrade``)."""
+    upgrade_locked(warehouse(settings or Settings.load()))
 
 
 def sync_source(source_name: str, settings: Settings | None = None, partitions: list[str] | None = None,
-                progress: ProgressCallback | None = None, system: SystemConfig | None = None) -> SyncReport:
+                progress: ProgressCallback | None = None, system: SystemConfig | None = None,
+                workers: int = 1) -> SyncReport:
     """Extract every stream of a source, partition by partition, into the warehouse.
 
-    A failing partition is recorded and the others go on; the checkpoint of a failed partition
-    stays where its last stored batch left it.
+    Per partition three stages overlap (hub/flow.py): the connector fetches pages in one thread,
+    the map stage scrubs, digests and maps them in another, and this thread stores each batch with
+    its checkpoint. With ``workers`` > 1 the partitions are shared among that many processes
+    (hub/parallel.py), one load run each. A failing partition is recorded and the others go on; its
+    checkpoint stays where its last stored batch left it.
     """
     settings = settings or Settings.load()
-    engine = warehouse(settings)
+    engine = ready_warehouse(settings)
     source = get_source(source_name)
     recorder = HealthRecorder()
     report = SyncReport(source=source_name, load_id=str(uuid.uuid4()))
     connector = source.connect(settings, recorder, system)  # fails before any bookkeeping if unconfigured
+    if workers > 1:
+        try:
+            chosen = list(partitions or connector.partitions())
+        finally:
+            connector.close()
+        if len(chosen) > 1:
+            return SyncReport.combined(source_name, sync_partitions_in_processes(
+                source_name, settings, chosen, min(workers, len(chosen)), progress, system))
+        connector = source.connect(settings, recorder, system)
+        partitions = chosen
     with engine.begin() as conn:
         conn.execute(insert(load_run).values(load_id=report.load_id, source=source_name,
                                              started_at=datetime.now(timezone.utc), status="running"))
@@ -95,11 +145,15 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
         report.partitions = list(partitions or connector.partitions())
         for stream in source.streams:
             mapping = source.mapping(stream)
-            verifier = OwnerVerifier.for_mapping(mapping, settings, recorder)
+            stream_sync = _StreamSync(engine, settings, source_name, stream, mapping,
+                                      mapping_fingerprint(*source.mapping_texts(stream)), recorder, report, progress)
+            verifier = OwnerVerifier.for_mapping(mapping, settings, recorder, engine)
             try:
                 for partition in report.partitions:
-                    _sync_partition(engine, settings, connector, source_name, stream, partition, mapping,
-                                    recorder, report, progress, verifier)
+                    stream_sync.run(connector, partition, verifier)
+                if verifier is not None:
+                    _store_outcomes(engine, report.load_id, verifier.finish())
+                    report.verification_postponed += verifier.postponed
             finally:
                 if verifier is not None:
                     verifier.close()
@@ -109,32 +163,82 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
             write_observations(conn, recorder.drain(), report.load_id)
             conn.execute(update(load_run).where(load_run.c.load_id == report.load_id).values(
                 finished_at=datetime.now(timezone.utc), status=report.status, fetched=report.fetched,
-                loaded=report.loaded, quarantined=report.quarantined,
+                loaded=report.loaded, quarantined=report.quarantined, unchanged=report.unchanged,
                 error="; ".join(f"{p}: {e}" for p, e in report.failed_partitions.items()) or None))
     log.info("sync finished", extra={"source": source_name, **report.as_dict()})
     return report
 
 
-def _sync_partition(engine, settings, connector, source_name, stream, partition, mapping, recorder, report,
-                    progress, verifier) -> None:
-    checkpoint = read_checkpoint(engine, source_name, stream, partition)
-    try:
-        for batch in connector.read(stream, partition, checkpoint):
-            report.batches += 1
-            verified = verifier.verify(engine, batch.records) if verifier else []
-            outcome = store_batch(engine, load_id=report.load_id, batch_no=report.batches, source=source_name,
-                                  mapping=mapping, batch=batch, pii_key=settings.pii_key,
-                                  observations=recorder.drain(),
-                                  extra_rows={"citizen_verification": verified} if verified else None)
-            report.fetched += outcome.fetched
-            report.loaded += outcome.loaded
-            report.quarantined += outcome.quarantined
-            if progress:
-                progress(partition, outcome.fetched)
-    except Exception as exc:  # one partition's failure must not stop the others
-        report.failed_partitions[partition] = f"{type(exc).__name__}: {exc}"
-        log.warning("partition failed", extra={"source": source_name, "partition": partition,
-                                               "error": type(exc).__name__})
+@dataclass
+class _StreamSync:
+    """One stream of one source: fetch -> map -> store, per partition, the stages overlapping."""
+
+    engine: Engine
+    settings: Settings
+    source: str
+    stream: str
+    mapping: object
+    fingerprint: bytes
+    recorder: HealthRecorder
+    report: SyncReport
+    progress: ProgressCallback | None
+
+    def __post_init__(self):
+        self.lookup = _digest_lookup(self.engine, self.mapping)
+        self.quarantined_before = partial(stored_quarantine, self.engine, self.source, self.stream)
+
+    def run(self, connector, partition: str, verifier: OwnerVerifier | None) -> None:
+        checkpoint = read_checkpoint(self.engine, self.source, self.stream, partition)
+        on_changed = verifier.submit if verifier is not None else None
+        try:
+            fetched = prefetch(connector.read(self.stream, partition, checkpoint), depth=2, name="fetch")
+            translated = prefetch((translate_batch(batch, self.mapping, self.settings.pii_key, self.fingerprint,
+                                                   self.lookup, on_changed, self.quarantined_before)
+                                   for batch in fetched),
+                                  depth=2, name="map")
+            for batch in translated:
+                self._store(batch, verifier)
+        except Exception as exc:  # one partition's failure must not stop the others
+            self.report.failed_partitions[partition] = f"{type(exc).__name__}: {exc}"
+            log.warning("partition failed", extra={"source": self.source, "partition": partition,
+                                                   "error": type(exc).__name__})
+
+    def _store(self, batch: LoadBatch, verifier: OwnerVerifier | None) -> None:
+        report = self.report
+        report.batches += 1
+        if verifier is not None:
+            outcomes = verifier.ready()
+            if outcomes:
+                batch.extra_rows["citizen_verification"] = outcomes
+        outcome = store_batch(self.engine, load_id=report.load_id, batch_no=report.batches, source=self.source,
+                              batch=batch, observations=self.recorder.drain())
+        report.add(outcome)
+        if self.progress:
+            self.progress(batch.partition, outcome.fetched)
+
+
+def _digest_lookup(engine: Engine, mapping):
+    """Reads the stored digests of a batch's records, where the target has a key the record names."""
+    table = metadata.tables[mapping.target]
+    identity = record_identity(mapping, [c.name for c in table.primary_key.columns])
+    if identity is None or "source_digest" not in table.c:
+        return None
+    return partial(stored_digests, engine, mapping.target, identity.key_column, identity.constants)
+
+
+def _store_outcomes(engine: Engine, load_id: str, outcomes: list[dict]) -> None:
+    if outcomes:
+        store_extra_rows(engine, load_id, {"citizen_verification": outcomes})
+
+
+def ingest_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, mapping, batch: Batch,
+                 pii_key: bytes, observations: list | None = None, fingerprint: bytes = b"") -> BatchOutcome:
+    """Map and store one fetched batch in the calling thread (tests, replays): the same stages as a sync."""
+    translated = translate_batch(batch, mapping, pii_key, mapping_fingerprint(fingerprint),
+                                 _digest_lookup(engine, mapping),
+                                 quarantined_before=partial(stored_quarantine, engine, source, batch.stream))
+    return store_batch(engine, load_id=load_id, batch_no=batch_no, source=source, batch=translated,
+                       observations=observations or [])
 
 
 @dataclass(frozen=True)
@@ -151,7 +255,7 @@ def probe_sources(settings: Settings | None = None, names: list[str] | None = No
     from hub.sources import all_sources
 
     settings = settings or Settings.load()
-    engine = warehouse(settings)
+    engine = ready_warehouse(settings)
     results = []
     for name in names or list(all_sources()):
         recorder = HealthRecorder()
@@ -179,13 +283,13 @@ def check(settings: Settings | None = None):
     from quality.run import run_dossier_checks
 
     settings = settings or Settings.load()
-    return run_dossier_checks(warehouse(settings))
+    return run_dossier_checks(ready_warehouse(settings))
 
 
 def publish_health(settings: Settings | None = None) -> list[dict]:
     from hub.metrics.health import publish_connection_health
 
-    return publish_connection_health(warehouse(settings or Settings.load()))
+    return publish_connection_health(ready_warehouse(settings))
 
 
 def publish(settings: Settings | None = None, period_start: date | None = None, period_end: date | None = None):
@@ -197,7 +301,7 @@ def publish(settings: Settings | None = None, period_start: date | None = None, 
     from hub.metrics.readiness import publish_readiness
 
     settings = settings or Settings.load()
-    engine = warehouse(settings)
+    engine = ready_warehouse(settings)
     publish_connection_health(engine)
     publish_readiness(engine)
     rates = publish_online_filing_rate(engine, period_start, period_end)

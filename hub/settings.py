@@ -6,22 +6,36 @@ Every runtime output goes under ``var_dir`` (default ./var) unless overridden.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 PREFIX = "LIENTHONG_"
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
+DATABASES = ("sqlite", "postgresql")
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+class InvalidSetting(ValueError):
+    """A setting whose value cannot be used; the message names it, the value given and the fix."""
 
 
 def _config_file(environ: Mapping[str, str]) -> dict:
     path = Path(environ.get(f"{PREFIX}CONFIG", "lienthong.toml"))
     if not path.is_file():
         return {}
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidSetting(f"config file {path} is not valid TOML ({exc}): fix it, or point "
+                             f"{PREFIX}CONFIG at another file") from None
     return {str(k).lower(): v for k, v in data.items()}
 
 
@@ -40,6 +54,7 @@ class Settings:
     db_url: str
     pii_key: bytes = field(repr=False)
     report_language: str = "vi"
+    auto_migrate: bool = True  # production sets False: only `lienthong db upgrade` migrates
 
     @property
     def reports_dir(self) -> Path:
@@ -53,11 +68,36 @@ class Settings:
     def load(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         environ = os.environ if environ is None else environ
         var_dir = Path(lookup("var_dir", environ, "var")).resolve()
-        db_url = lookup("db_url", environ) or f"sqlite:///{var_dir / 'lienthong.db'}"
+        db_url = _database_url(lookup("db_url", environ) or f"sqlite:///{var_dir / 'lienthong.db'}")
+        auto_migrate = _flag("auto_migrate", lookup("auto_migrate", environ, True))
         key = lookup("pii_key", environ)
         pii_key = key.encode() if key else _local_pii_key(var_dir)
         language = lookup("report_language", environ, "vi")
-        return cls(var_dir=var_dir, db_url=db_url, pii_key=pii_key, report_language=language)
+        return cls(var_dir=var_dir, db_url=db_url, pii_key=pii_key, report_language=language,
+                   auto_migrate=auto_migrate)
+
+
+def _database_url(value: str) -> str:
+    try:
+        backend = make_url(value).get_backend_name()
+    except ArgumentError:
+        # Unparseable, so hide_password cannot help: mask whatever sits between ':' and '@'.
+        shown = re.sub(r":[^:/@]*@", ":***@", value)
+        raise InvalidSetting(f"{PREFIX}DB_URL={shown!r} is not a database URL: use e.g. "
+                             f"sqlite:///var/lienthong.db or postgresql://role@host:5432/database") from None
+    if backend not in DATABASES:
+        raise InvalidSetting(f"{PREFIX}DB_URL names a {backend!r} database; LienThong runs on "
+                             f"{' or '.join(DATABASES)}: use sqlite:///… or postgresql://…")
+    return value
+
+
+def _flag(name: str, value) -> bool:
+    if isinstance(value, bool):  # from the TOML file
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise InvalidSetting(f"{PREFIX}{name.upper()}={value!r} is not a yes/no value: use true or false")
 
 
 def _local_pii_key(var_dir: Path) -> bytes:

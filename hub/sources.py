@@ -1,13 +1,15 @@
 """The sources the hub knows: which connector extracts them, which mapping translates each stream."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from connectors.base import HealthRecorder, SourceConnector
 from connectors.config import SystemConfig, resolve_system
 from hub.settings import Settings
-from mappings.engine import Mapping
+from mappings.engine import MAPPINGS_DIR, Mapping
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,14 @@ class SourceSpec:
 
     def mapping(self, stream: str) -> Mapping:
         return Mapping.load(self.streams[stream])
+
+    def mapping_texts(self, stream: str) -> tuple[bytes, ...]:
+        """The declarations a stream's rows depend on (its mapping and the code lists): a change to
+        either re-maps records that are otherwise unchanged."""
+        path = Path(self.streams[stream])
+        if not path.is_absolute() and not path.exists():
+            path = MAPPINGS_DIR / path
+        return path.read_bytes(), (MAPPINGS_DIR / "codes.yaml").read_bytes()
 
     def connect(self, settings: Settings, recorder: HealthRecorder,
                 config: SystemConfig | None = None) -> SourceConnector:
@@ -66,9 +76,21 @@ def all_sources() -> dict[str, SourceSpec]:
     return sources
 
 
+class UnknownSource(KeyError):
+    """A source name the hub does not know; the message suggests the nearest known one."""
+
+    def __init__(self, name: str, known: list[str]):
+        nearest = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {nearest[0]!r}? " if nearest else ""
+        super().__init__(f"unknown source {name!r}: {hint}known sources: {', '.join(sorted(known))}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
 def get_source(name: str) -> SourceSpec:
     sources = all_sources()
     try:
         return sources[name]
     except KeyError:
-        raise KeyError(f"unknown source {name!r}; known: {', '.join(sorted(sources))}") from None
+        raise UnknownSource(name, list(sources)) from None

@@ -16,9 +16,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select
 
-from hub.warehouse.schema import dossier, dossier_attachment, load_run, quarantine, raw_record, sync_checkpoint
+from hub.warehouse.raw import iter_raw_records
+from tests import postgres
+from hub.warehouse.schema import (batch_reconciliation, dossier, dossier_attachment, load_run, quarantine,
+                                  sync_checkpoint)
 
 REPO = Path(__file__).resolve().parents[1]
 KILLS = int(os.environ.get("LIENTHONG_CRASH_KILLS", "20"))
@@ -37,18 +41,43 @@ def _env(sandbox, var_dir: Path, db_url: str) -> dict:
     return env
 
 
-def _sync(env: dict, kill_after: float | None = None) -> int | None:
+def _sync(env: dict, db_url: str | None = None, kill_after_batches: int | None = None,
+          extra_ms: float = 0.0) -> int | None:
+    """Run a sync; with ``kill_after_batches``, SIGKILL it ``extra_ms`` after it stored that many
+    batches (so the kill lands mid-page, mid-load or between a batch and its checkpoint, whatever
+    the machine's speed)."""
+    earlier_loads = _load_ids(db_url) if db_url else set()
     process = subprocess.Popen([sys.executable, "-m", "hub.cli", "sync", "dvc_portal"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
-    if kill_after is None:
+    if kill_after_batches is None:
         return process.wait(timeout=300)
-    deadline = time.monotonic() + kill_after
-    while time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.01)
+    engine = create_engine(db_url)
+    try:
+        while process.poll() is None and _batches_of_this_load(engine, earlier_loads) < kill_after_batches:
+            time.sleep(0.005)
+    finally:
+        engine.dispose()
+    time.sleep(extra_ms / 1000)
     if process.poll() is None:
         process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     return None
+
+
+def _load_ids(db_url: str) -> set[str]:
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        ids = set(conn.execute(select(load_run.c.load_id)).scalars())
+    engine.dispose()
+    return ids
+
+
+def _batches_of_this_load(engine, earlier_loads: set[str]) -> int:
+    """Batches stored by the sync running now (earlier killed loads stay "running" too)."""
+    with engine.connect() as conn:
+        counts = conn.execute(select(batch_reconciliation.c.load_id, func.count())
+                              .group_by(batch_reconciliation.c.load_id)).all()
+    return sum(n for load_id, n in counts if load_id not in earlier_loads)
 
 
 def _state(db_url: str) -> dict:
@@ -61,7 +90,8 @@ def _state(db_url: str) -> dict:
                 select(*[c for c in dossier_attachment.c if c.name not in ("load_id", "loaded_at")]))),
             "quarantine": sorted(conn.execute(select(quarantine.c.record_key, quarantine.c.payload_sha256,
                                                      quarantine.c.reason)).all()),
-            "raw": sorted(conn.execute(select(raw_record.c.record_key, raw_record.c.payload_sha256)).all()),
+            # every distinct version landed once or more, none lost (a re-read unchanged record is not landed again)
+            "raw": sorted({(r.record_key, r.payload_sha256) for r in iter_raw_records(engine)}),
             "checkpointed_partitions": sorted(conn.execute(select(sync_checkpoint.c.partition)).scalars()),
         }
     engine.dispose()
@@ -73,29 +103,39 @@ def _upgrade(env: dict) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def test_sigkill_at_random_points_then_resume_equals_a_clean_run(sandbox, tmp_path):
-    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def two_warehouses(request, tmp_path):
+    """Two empty warehouses on the same database kind: one for the clean run, one to crash."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'clean.db'}", f"sqlite:///{tmp_path / 'crashed.db'}"
+        return
+    admin = request.getfixturevalue("pg_admin_url")
+    urls = postgres.create_database(admin), postgres.create_database(admin)
+    yield urls
+    for url in urls:
+        postgres.drop_database(admin, url)
+
+
+def test_sigkill_at_random_points_then_resume_equals_a_clean_run(sandbox, tmp_path, two_warehouses):
+    clean_url, crashed_url = two_warehouses
     clean_env = _env(sandbox, tmp_path / "clean", clean_url)
     _upgrade(clean_env)
-    started = time.monotonic()
     assert _sync(clean_env) == 0
-    duration = time.monotonic() - started  # start-up and sync, on this machine, now
     expected = _state(clean_url)
 
-    crashed_url = f"sqlite:///{tmp_path / 'crashed.db'}"
     env = _env(sandbox, tmp_path / "crashed", crashed_url)
     _upgrade(env)
     rng = random.Random(20250810)
     interrupted = attempts = 0
     # Until KILLS syncs were really killed in flight (an incremental run may finish before its
-    # kill: that attempt does not count). Kills land anywhere from late start-up to the last
-    # batches: mid-page, mid-load, between a batch and its checkpoint.
+    # kill: that attempt does not count). Kills land after 0 to 40 stored batches (a full read is
+    # about 57) and up to 80 ms later: mid-page, mid-load, between a batch and its checkpoint.
     while interrupted < KILLS and attempts < 5 * KILLS:
         attempts += 1
         if rng.random() < 0.5:  # forget watermarks, as a backfill would: a full re-read to interrupt
             _forget_checkpoints(crashed_url)
         before = _running_loads(crashed_url)
-        _sync(env, kill_after=rng.uniform(0.45, 1.0) * duration)
+        _sync(env, crashed_url, kill_after_batches=rng.randint(0, 40), extra_ms=rng.uniform(0, 80))
         interrupted += _running_loads(crashed_url) > before
     assert interrupted == KILLS, f"only {interrupted} of {attempts} kills interrupted a sync"
     assert _sync(env) == 0

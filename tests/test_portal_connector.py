@@ -1,20 +1,38 @@
 """The portal connector logs in, pages, re-logs in silently and records every call's health."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from connectors.base import HealthRecorder
 from connectors.dvc_portal import DvcPortalConnector, PortalClient, PortalError
+from connectors.dvc_portal.connector import WindowCheckpoint
 from connectors.config import Secret, SystemConfig
 
 
-def test_reads_every_dossier_of_a_province_in_pages_with_the_checkpoint_on_the_last(portal_config):
-    portal_config.options["page_size"] = 150
+def test_reads_every_dossier_of_a_province_in_pages_each_with_where_to_resume(portal_config):
+    portal_config.options.update(page_size=150, overlap_seconds=3600)
     connector = DvcPortalConnector(portal_config)
     batches = list(connector.read("dossiers", "H18", None))
     assert [len(b.records) for b in batches] == [150, 100]
-    assert batches[0].checkpoint is None
-    assert batches[-1].checkpoint is not None and batches[-1].checkpoint.partition == "H18"
+    first, last = (WindowCheckpoint.parse(b.checkpoint.value) for b in batches)
+    latest_on_first_page = max(r["NgayCapNhat"] for r in batches[0].records)
+    assert first.watermark == latest_on_first_page
+    assert last.resume_from is None  # the window was read whole: only the watermark remains
+    assert last.watermark == max(r["NgayCapNhat"] for b in batches for r in b.records)
+    assert first.resume_from == (datetime.strptime(latest_on_first_page, "%Y%m%d%H%M%S")
+                                 - timedelta(hours=1)).strftime("%Y%m%d%H%M%S")
+
+
+def test_an_interrupted_window_resumes_where_its_last_stored_page_left_it(portal_config):
+    portal_config.options.update(page_size=150, overlap_seconds=3600)
+    connector = DvcPortalConnector(portal_config)
+    whole = list(connector.read("dossiers", "H18", None))
+    resumed = list(connector.read("dossiers", "H18", whole[0].checkpoint.value))
+    keys = lambda batches: {r["MaHoSo"] for b in batches for r in b.records}  # noqa: E731
+    assert keys(whole[1:]) <= keys(resumed) < keys(whole)  # the rest, and the overlap: not the province over
+    assert resumed[-1].checkpoint.value == whole[-1].checkpoint.value  # the same window, now complete
 
 
 def test_silently_logs_in_again_when_the_session_expires_mid_sync(sandbox, portal_config):

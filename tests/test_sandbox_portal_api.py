@@ -131,6 +131,23 @@ def test_an_advancing_clock_makes_the_next_incremental_sync_see_updates_not_only
         assert all("20250720060000" <= r["NgayCapNhat"] <= "20250722120000" for r in after)
 
 
+def test_the_watermark_is_the_portals_latest_update_so_a_hub_clock_ahead_of_the_portal_skips_nothing():
+    with SandboxStack("demo") as moving:
+        portal_config = config_of(moving, page_size=1000)
+        control(moving, "/clock", {"as_of": "2025-07-20T12:00:00"})
+        hub_a_year_ahead = DvcPortalConnector(portal_config, clock=lambda: datetime(2026, 7, 20, 12))
+        first = list(hub_a_year_ahead.read("dossiers", "H26", None))
+        latest = max(r["NgayCapNhat"] for b in first for r in b.records)
+        assert first[-1].checkpoint.value == latest <= "20250720120000"
+        control(moving, "/clock", {"advance_seconds": 86_400})
+        second = list(hub_a_year_ahead.read("dossiers", "H26", first[-1].checkpoint.value))
+        assert any(r["NgayCapNhat"] > "20250720120000" for b in second for r in b.records)
+        assert second[-1].checkpoint.value > latest
+        control(moving, "/clock", {"as_of": "2025-07-19T12:00:00"})  # nothing new: the watermark stays
+        third = list(hub_a_year_ahead.read("dossiers", "H26", second[-1].checkpoint.value))
+        assert third[-1].checkpoint.value == second[-1].checkpoint.value
+
+
 def test_the_committed_openapi_document_is_current():
     from pathlib import Path
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 
 from connectors.base import Batch, Checkpoint
 from hub.pipeline import upgrade_warehouse
-from hub.warehouse.load import store_batch
+from hub.pipeline import ingest_batch
 from hub.warehouse.roles import grant_dashboard_role
 from hub.warehouse.schema import (admin_commune, admin_commune_crosswalk, admin_province, dossier, dossier_attachment,
                                   quarantine, sync_checkpoint)
@@ -25,8 +25,8 @@ def mapping():
 
 
 def _store(engine, mapping, records, batch_no=1, checkpoint=None):
-    return store_batch(engine, load_id=f"load-{batch_no}", batch_no=batch_no, source="dvc_portal", mapping=mapping,
-                       batch=Batch("dossiers", "H52", records, checkpoint), pii_key=KEY, observations=[])
+    return ingest_batch(engine, load_id=f"load-{batch_no}", batch_no=batch_no, source="dvc_portal", mapping=mapping,
+                        batch=Batch("dossiers", "H52", records, checkpoint), pii_key=KEY)
 
 
 def _attachment(n: int, **changes) -> dict:
@@ -41,7 +41,7 @@ def test_upgrade_creates_everything_and_loads_the_reference_units(engine, settin
         assert conn.execute(select(func.count()).select_from(admin_commune)).scalar() == 3321
         assert conn.execute(select(func.count()).select_from(admin_commune_crosswalk)).scalar() > 10_000
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0006"
+    assert version == "0007"
 
 
 def test_a_pre_merger_commune_code_lands_on_its_new_commune(engine, mapping):

@@ -1,8 +1,11 @@
 """The portal's streams, one partition per province (Hxx):
 
-- ``dossiers``: incremental by update time. The watermark is the upper bound of the last fully
-  read update window; the next window starts ``overlap`` earlier, so records updated late, or
-  updated while we paged, are read again (idempotent upserts make the re-read harmless).
+- ``dossiers``: incremental by update time. The watermark is the latest update time (NgayCapNhat)
+  read in the last fully read window, never past that window's end; the next window starts
+  ``overlap`` earlier, so records updated late, or updated while we paged, are read again
+  (unchanged re-reads cost no write). The watermark comes from the portal's own timestamps, not the
+  hub's clock: a hub clock ahead of the portal's must not skip updates. Within a window every page
+  carries where to resume (``WindowCheckpoint``).
 - ``procedures``: the province's procedure catalogue with each procedure's full package
   (components, and which database could replace each), read whole every time.
 - ``reported_online``: the portal's own public aggregates (provide-online-tree) for the
@@ -10,6 +13,7 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
@@ -24,6 +28,42 @@ PORTAL_DATE = "%Y%m%d%H%M%S"
 PORTAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+@dataclass(frozen=True)
+class WindowCheckpoint:
+    """A dossier partition's incremental state, stored as text.
+
+    ``watermark``, stored alone once a window was read whole: the latest update time read. While a
+    window is unfinished, also its end and the update time to resume it from: "end>resume>watermark".
+    """
+
+    watermark: str | None
+    window_end: str | None = None
+    resume_from: str | None = None
+
+    @classmethod
+    def parse(cls, value: str | None) -> "WindowCheckpoint":
+        if not value:
+            return cls(None)
+        parts = value.split(">")
+        if len(parts) == 1:
+            return cls(parts[0])
+        end, resume, watermark = (parts + [""])[:3]
+        return cls(watermark or None, end, resume)
+
+    @property
+    def value(self) -> str:
+        if self.resume_from is None:
+            return str(self.watermark)
+        return f"{self.window_end}>{self.resume_from}>{self.watermark or ''}"
+
+
+def _update_times(records: list, start: str, end: str) -> list[str]:
+    """Well-formed NgayCapNhat values inside the window: a malformed or future one (a data fault)
+    must move neither the watermark nor a resume point (yyyyMMddHHmmss texts order as times)."""
+    stamps = (r.get("NgayCapNhat") for r in records if isinstance(r, dict))
+    return [s for s in stamps if isinstance(s, str) and len(s) == 14 and s.isdigit() and start <= s <= end]
+
+
 def portal_now() -> datetime:
     return datetime.now(PORTAL_TZ).replace(tzinfo=None)
 
@@ -36,7 +76,7 @@ class DvcPortalConnector:
                  clock: Callable[[], datetime] = portal_now):
         options = config.options
         self.client = PortalClient(config, recorder)
-        self.page_size = int(options.get("page_size", 500))
+        self.page_size = int(options.get("page_size", 1000))  # the portal's maximum: fewer round trips
         self.overlap = timedelta(seconds=int(options.get("overlap_seconds", 6 * 3600)))
         self.initial_watermark = str(options.get("initial_watermark", "20250101000000"))
         self.configured_partitions = options.get("partitions")
@@ -81,23 +121,45 @@ class DvcPortalConnector:
         yield Batch("reported_online", partition, records, Checkpoint("reported_online", partition, period["toDate"]))
 
     def _dossiers(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+        """Pages of one update window, each batch carrying where to resume after it.
+
+        The listing is ordered by update time, so after a page every record updated before the
+        page's latest update time has been read: an interrupted window resumes from that time, less
+        the overlap (records out of order across a page boundary, ties), instead of starting the
+        province over. Re-read records that did not change cost no write.
+        """
         stream = "dossiers"
-        if checkpoint:
-            start = (datetime.strptime(checkpoint, PORTAL_DATE) - self.overlap).strftime(PORTAL_DATE)
+        window = WindowCheckpoint.parse(checkpoint)
+        if window.resume_from is not None:  # an interrupted window: finish it
+            start, end = window.resume_from, window.window_end
         else:
-            start = self.initial_watermark
-        end = self.clock().strftime(PORTAL_DATE)
+            start = ((datetime.strptime(window.watermark, PORTAL_DATE) - self.overlap).strftime(PORTAL_DATE)
+                     if window.watermark else self.initial_watermark)
+            end = self.clock().strftime(PORTAL_DATE)
+        watermark = window.watermark or self.initial_watermark
         page = 1
         while True:
             reply = self.client.call("LayDanhSachHoSo", matinh=partition, tungay=start, denngay=end,
                                      trang=str(page), sobanghi=str(self.page_size))
             records = reply.get("result") or []
             total = int(reply.get("tongsobanghi") or 0)
+            stamps = _update_times(records, start, end)
+            watermark = max([watermark, *stamps])
             last = not records or page * self.page_size >= total
-            yield Batch(stream, partition, records, Checkpoint(stream, partition, end) if last else None)
+            if last:
+                value = WindowCheckpoint(watermark).value
+            else:
+                value = WindowCheckpoint(watermark, end, self._resume_point(stamps, start)).value
+            yield Batch(stream, partition, records, Checkpoint(stream, partition, value))
             if last:
                 return
             page += 1
+
+    def _resume_point(self, stamps: list[str], start: str) -> str:
+        if not stamps:
+            return start
+        resume = (datetime.strptime(max(stamps), PORTAL_DATE) - self.overlap).strftime(PORTAL_DATE)
+        return max(resume, start)
 
     def probe(self) -> None:
         self.client.login()

@@ -1,6 +1,9 @@
 """Engines and the one upsert every loader uses, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -8,12 +11,18 @@ from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 
+SHARED_ENGINES_MAX = 8  # warehouses one process uses at once (tests go through many)
+_shared: OrderedDict[str, Engine] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
 def create_warehouse_engine(url: str) -> Engine:
     parsed = make_url(url)
+    # Statement parameters carry warehouse rows: keep them out of exception messages and logs.
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -26,7 +35,27 @@ def create_warehouse_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def shared_engine(url: str) -> Engine:
+    """One engine (one pool) per URL and process. The least recently used beyond
+    SHARED_ENGINES_MAX is disposed of: its idle connections close, and it stays usable."""
+    with _shared_lock:
+        engine = _shared.pop(url, None) or create_warehouse_engine(url)
+        _shared[url] = engine
+        while len(_shared) > SHARED_ENGINES_MAX:
+            _shared.popitem(last=False)[1].dispose()
+        return engine
+
+
+def _forget_parent_connections() -> None:
+    # A forked child must not use its parent's pooled connections (SQLAlchemy's pooling guidance).
+    for engine in list(_shared.values()):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_parent_connections)
 
 
 def connect(url: str) -> Engine:

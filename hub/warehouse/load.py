@@ -1,27 +1,52 @@
-"""Store one batch: raw landing, canonical upsert, quarantine, reconciliation, checkpoint, health.
+"""Store one translated batch: raw landing, canonical merge, children, quarantine, reconciliation,
+checkpoint and health observations, all in one transaction.
 
-Everything of a batch commits in one transaction, checkpoint included: a crash either keeps
-the batch and its checkpoint or neither, so a resumed sync never skips records.
+A crash either keeps the batch and its checkpoint or neither, so a resumed sync never skips
+records. The warehouse stores the rows it is handed: mapping happened before (hub/translate.py).
+PostgreSQL merges set-wise from COPY-filled staging tables (bulk.py); SQLite, the embedded
+default, upserts with executemany.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
+from sqlalchemy import Engine, Table, bindparam, insert, select
+
+from connectors.base import CallObservation, Checkpoint
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, delete, insert, select, tuple_
+from hub.settings import LOCAL_TZ
 
-from connectors.base import Batch, CallObservation
-from mappings.engine import Mapping
-
+from . import bulk
 from .db import upsert
-from .schema import batch_reconciliation, health_call, metadata, quarantine, raw_record, sync_checkpoint
+from .schema import batch_reconciliation, health_call, metadata, quarantine, raw_batch, sync_checkpoint
+
+RAW_ENCODING = "zstd+jsonl"
+LOCAL_ZONE = ZoneInfo(LOCAL_TZ)
 
 
-MAX_RECORD_CHARS = 1 << 20
-LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+@dataclass
+class LoadBatch:
+    """What the map stage hands the warehouse for one fetched batch."""
+
+    stream: str
+    partition: str
+    target: str
+    fetched: int
+    rows: list[dict]  # canonical rows of the target table (with their source_digest)
+    children: dict[str, list[dict]]  # child table -> rows, each carrying its parent's key
+    quarantine: list[dict]  # record_key, payload_sha256, reason, payload
+    unchanged: int  # records already stored with the same digest: counted as loaded, not written
+    raw_keys: list[str]  # keys of the landed (new or changed) records, in payload order
+    raw_payload: bytes  # their scrubbed payloads as compressed JSON lines
+    raw_encoding: str = RAW_ENCODING
+    checkpoint: Checkpoint | None = None
+    extra_rows: dict[str, list[dict]] = field(default_factory=dict)  # other tables' rows (verification outcomes)
+
+    @property
+    def loaded(self) -> int:
+        return self.fetched - len(self.quarantine)
 
 
 @dataclass(frozen=True)
@@ -29,11 +54,7 @@ class BatchOutcome:
     fetched: int
     loaded: int
     quarantined: int
-
-
-def _payload(record: dict) -> tuple[str, str]:
-    text = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
-    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+    unchanged: int = 0
 
 
 def read_checkpoint(engine: Engine, source: str, stream: str, partition: str) -> str | None:
@@ -45,65 +66,104 @@ def read_checkpoint(engine: Engine, source: str, stream: str, partition: str) ->
         ).scalar_one_or_none()
 
 
-def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, mapping: Mapping, batch: Batch,
-                pii_key: bytes, observations: list[CallObservation],
-                extra_rows: dict[str, list[dict]] | None = None) -> BatchOutcome:
-    """``extra_rows``: rows of other tables that belong to this batch (verification outcomes)."""
+def stored_digests(engine: Engine, target: str, key_column: str, constants: tuple, keys: list[str]) -> dict:
+    """key -> digest of the stored canonical rows among ``keys`` (one indexed read per batch)."""
+    table = metadata.tables[target]
+    if "source_digest" not in table.c:
+        return {}
+    query = (select(table.c[key_column], table.c.source_digest)
+             .where(table.c[key_column].in_(bindparam("keys", expanding=True)),
+                    *(table.c[name] == value for name, value in constants)))
+    with engine.connect() as conn:
+        return {key: bytes(digest) for key, digest in conn.execute(query, {"keys": keys}) if digest is not None}
+
+
+def stored_quarantine(engine: Engine, source: str, stream: str, keys: list[str]) -> dict[tuple[str, str], str]:
+    """(key, payload sha256) -> reason, for the records among ``keys`` quarantined before."""
+    query = (select(quarantine.c.record_key, quarantine.c.payload_sha256, quarantine.c.reason)
+             .where(quarantine.c.source == source, quarantine.c.stream == stream,
+                    quarantine.c.record_key.in_(bindparam("keys", expanding=True))))
+    with engine.connect() as conn:
+        return {(key, sha): reason for key, sha, reason in conn.execute(query, {"keys": keys})}
+
+
+def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, batch: LoadBatch,
+                observations: list[CallObservation]) -> BatchOutcome:
     now = datetime.now(timezone.utc)
-    scrubbed, payloads, rejects = [], [], [(mapping.pii.scrub(item, pii_key), reason) for item, reason in batch.rejects]
-    for record in batch.records:
-        record = mapping.pii.scrub(record, pii_key) if isinstance(record, dict) else {"_value": repr(record)[:1000]}
-        payload = _payload(record)
-        if len(payload[0]) > MAX_RECORD_CHARS:  # hostile or broken: keep its identity, not its bulk
-            key = mapping.key_of(record)[:256]
-            rejects.append(({"record_key": key, "characters": len(payload[0])},
-                            f"record of {len(payload[0]):,} characters exceeds the {MAX_RECORD_CHARS:,} limit"))
-            continue
-        scrubbed.append(record)
-        payloads.append(payload)
-    keys = [(mapping.key_of(record) or f"sha256:{sha}")[:256] for record, (_, sha) in zip(scrubbed, payloads)]
-    result = mapping.apply(scrubbed)
-    reject_payloads = [_payload(item) for item, _ in rejects]
-    for row in result.rows:
-        row["load_id"] = load_id
-        row["loaded_at"] = now
-    target = metadata.tables[mapping.target]
+    target = metadata.tables[batch.target]
+    lineage = {"load_id": load_id, "loaded_at": now}
+    rows = _latest_versions(target, _fit(target, batch.rows, lineage))
     with engine.begin() as conn:
-        rows, fresh_keys = _drop_stale(conn, target, result.rows)
-        upsert(conn, raw_record, [
-            {"source": source, "stream": batch.stream, "record_key": key, "payload_sha256": sha,
-             "payload": text, "load_id": load_id, "received_at": now}
-            for key, (text, sha) in zip(keys, payloads)
-        ], update=False)
-        upsert(conn, target, rows, unless_newer="updated_at" if "updated_at" in target.c else None)
-        for child_table, child_rows in result.children.items():
-            _replace_children(conn, metadata.tables[child_table], target, fresh_keys, child_rows, load_id, now)
-        upsert(conn, quarantine, [
-            {"source": source, "stream": batch.stream, "record_key": keys[i], "payload_sha256": payloads[i][1],
-             "reason": reason, "payload": payloads[i][0], "load_id": load_id, "quarantined_at": now}
-            for i, reason in result.quarantined
-        ] + [
-            {"source": source, "stream": batch.stream, "record_key": f"sha256:{sha}", "payload_sha256": sha,
-             "reason": reason, "payload": text, "load_id": load_id, "quarantined_at": now}
-            for (_, reason), (text, sha) in zip(rejects, reject_payloads)
-        ])
+        if batch.raw_keys:
+            conn.execute(insert(raw_batch).values(
+                load_id=load_id, batch_no=batch_no, source=source, stream=batch.stream, partition=batch.partition,
+                records=len(batch.raw_keys), record_keys="\n".join(batch.raw_keys), encoding=batch.raw_encoding,
+                payload=batch.raw_payload, received_at=now))
+        if rows:
+            children = {}
+            for name, child_rows in batch.children.items():
+                child = metadata.tables[name]
+                children[child] = _children_of(target, rows, child, [{**row, **lineage} for row in child_rows])
+            if conn.dialect.name == "postgresql":
+                bulk.merge_with_children(conn, target, rows, children)
+            else:
+                _upsert_with_children(conn, target, rows, children)
+        upsert(conn, quarantine, [{"source": source, "stream": batch.stream, **row, "load_id": load_id,
+                                   "quarantined_at": now} for row in batch.quarantine])
         conn.execute(insert(batch_reconciliation).values(
             load_id=load_id, batch_no=batch_no, source=source, stream=batch.stream, partition=batch.partition,
-            fetched=batch.fetched, loaded=len(result.rows), quarantined=len(result.quarantined) + len(rejects),
-            recorded_at=now))
-        for table_name, rows_of_table in (extra_rows or {}).items():
-            upsert(conn, metadata.tables[table_name],
-                   [{**row, "load_id": load_id, "loaded_at": now} for row in rows_of_table])
+            fetched=batch.fetched, loaded=batch.loaded, quarantined=len(batch.quarantine),
+            unchanged=batch.unchanged, recorded_at=now))
+        for table_name, extra in batch.extra_rows.items():
+            upsert(conn, metadata.tables[table_name], [{**row, **lineage} for row in extra])
         if batch.checkpoint is not None:
             upsert(conn, sync_checkpoint, [{
                 "source": source, "stream": batch.checkpoint.stream, "partition": batch.checkpoint.partition,
                 "value": batch.checkpoint.value, "load_id": load_id, "updated_at": now}])
         write_observations(conn, observations, load_id)
-    return BatchOutcome(batch.fetched, len(result.rows), len(result.quarantined) + len(rejects))
+    return BatchOutcome(batch.fetched, batch.loaded, len(batch.quarantine), batch.unchanged)
+
+
+def store_extra_rows(engine: Engine, load_id: str, extra_rows: dict[str, list[dict]]) -> None:
+    """Rows that outlived their batch (verification outcomes that arrived after it was stored)."""
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        for table_name, rows in extra_rows.items():
+            upsert(conn, metadata.tables[table_name], [{**row, "load_id": load_id, "loaded_at": now} for row in rows])
+
+
+def _fit(table: Table, rows: list[dict], lineage: dict) -> list[dict]:
+    if rows and "source_digest" not in table.c:
+        return [{**{k: v for k, v in row.items() if k != "source_digest"}, **lineage} for row in rows]
+    return [{**row, **lineage} for row in rows]
 
 
 def _key(table: Table, row: dict) -> tuple:
     return tuple(row[c.name] for c in table.primary_key.columns)
+
+
+def _latest_versions(table: Table, rows: list[dict]) -> list[dict]:
+    """A batch may carry a record twice (a duplicate across pages): its latest version wins."""
+    if "updated_at" in table.c:
+        rows = sorted(rows, key=lambda row: (row["updated_at"] is not None, row["updated_at"] or 0))
+    return list({_key(table, row): row for row in rows}.values())
+
+
+def _children_of(parent: Table, parents: list[dict], child: Table, rows: list[dict]) -> list[dict]:
+    """The children of the parent versions kept (same key and version), once per child key."""
+    key_names = [c.name for c in parent.primary_key.columns]
+    kept = {tuple(p[n] for n in key_names): p.get("updated_at") for p in parents}
+    versioned = "updated_at" in parent.c and "updated_at" in child.c
+    unique = {}
+    for row in rows:
+        version = kept.get(tuple(row[n] for n in key_names), _MISSING)
+        if version is _MISSING or (versioned and row["updated_at"] != version):
+            continue
+        unique[_key(child, row)] = row
+    return list(unique.values())
+
+
+_MISSING = object()
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -112,31 +172,31 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc)  # SQLite hands back naive UTC
 
 
-def _drop_stale(conn, target: Table, rows: list[dict]) -> tuple[list[dict], set[tuple]]:
+def _upsert_with_children(conn, target: Table, rows: list[dict], children: dict[Table, list[dict]]) -> None:
+    """SQLite: rows whose stored version is newer are dropped first; the rest are upserted and their
+    children replaced as a set (removed attachments disappear too)."""
+    fresh = _drop_stale(conn, target, rows)
+    upsert(conn, target, fresh, unless_newer="updated_at" if "updated_at" in target.c else None)
+    keys = {_key(target, row) for row in fresh}
+    key_names = [c.name for c in target.primary_key.columns]
+    for child, child_rows in children.items():
+        if not keys:
+            continue
+        conn.execute(child.delete().where(*(child.c[n] == bindparam(f"k_{n}") for n in key_names)),
+                     [{f"k_{n}": value for n, value in zip(key_names, key)} for key in keys])
+        upsert(conn, child, [r for r in child_rows if tuple(r[n] for n in key_names) in keys])
+
+
+def _drop_stale(conn, target: Table, rows: list[dict]) -> list[dict]:
     """Rows whose stored version is not newer (out-of-order deliveries must not roll back data)."""
     if not rows or "updated_at" not in target.c or len(target.primary_key.columns) != 1:
-        return rows, {_key(target, r) for r in rows}
+        return rows
     key_column = next(iter(target.primary_key.columns))
     stored = dict(conn.execute(select(key_column, target.c.updated_at)
-                               .where(key_column.in_({r[key_column.name] for r in rows}))).all())
-    fresh = [r for r in rows if stored.get(r[key_column.name]) is None
-             or _as_utc(stored[r[key_column.name]]) <= r["updated_at"]]
-    return fresh, {_key(target, r) for r in fresh}
-
-
-def _replace_children(conn, child: Table, parent: Table, parent_keys: set[tuple], rows: list[dict],
-                      load_id: str, now: datetime) -> None:
-    """A loaded record's children are replaced as a set: removed attachments disappear too."""
-    if not parent_keys:
-        return
-    key_names = [c.name for c in parent.primary_key.columns]
-    if len(key_names) == 1:
-        conn.execute(delete(child).where(child.c[key_names[0]].in_([k[0] for k in parent_keys])))
-    else:
-        conn.execute(delete(child).where(tuple_(*(child.c[n] for n in key_names)).in_(list(parent_keys))))
-    kept = [{**r, "load_id": load_id, "loaded_at": now} for r in rows
-            if tuple(r[n] for n in key_names) in parent_keys]
-    upsert(conn, child, kept)
+                               .where(key_column.in_(bindparam("keys", expanding=True))),
+                               {"keys": [r[key_column.name] for r in rows]}).all())
+    return [r for r in rows if stored.get(r[key_column.name]) is None
+            or _as_utc(stored[r[key_column.name]]) <= r["updated_at"]]
 
 
 def write_observations(conn, observations: list[CallObservation], load_id: str | None) -> None:

@@ -8,7 +8,8 @@ public contract for dashboards (docs/metrics.md).
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, SmallInteger, String, Table, Text,
+    BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer, LargeBinary, MetaData, SmallInteger, String,
+    Table, Text,
 )
 
 metadata = MetaData(naming_convention={
@@ -19,6 +20,12 @@ metadata = MetaData(naming_convention={
 })
 
 UTC = DateTime(timezone=True)
+# Counters that can pass 2^31 at national volume (bytes, calls, records): 64-bit on PostgreSQL.
+# SQLite's INTEGER is already 64-bit, and only INTEGER PRIMARY KEY is its auto-incrementing rowid.
+Count = BigInteger().with_variant(Integer(), "sqlite")
+# A record's content digest (BLAKE2b-128 of its scrubbed payload and its mapping): a re-sync of an
+# unchanged record is recognised by it and costs no write.
+Digest = LargeBinary(16)
 
 
 def lineage() -> tuple[Column, Column]:
@@ -33,9 +40,10 @@ load_run = Table(
     Column("started_at", UTC, nullable=False),
     Column("finished_at", UTC),
     Column("status", String(16), nullable=False),  # running | succeeded | failed
-    Column("fetched", Integer, nullable=False, default=0),
-    Column("loaded", Integer, nullable=False, default=0),
-    Column("quarantined", Integer, nullable=False, default=0),
+    Column("fetched", Count, nullable=False, default=0),
+    Column("loaded", Count, nullable=False, default=0),
+    Column("quarantined", Count, nullable=False, default=0),
+    Column("unchanged", Count, nullable=False, default=0),  # of loaded: already stored, not written again
     Column("error", Text),
 )
 
@@ -49,6 +57,7 @@ batch_reconciliation = Table(
     Column("fetched", Integer, nullable=False),
     Column("loaded", Integer, nullable=False),
     Column("quarantined", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False, default=0),  # of loaded: already stored, not written again
     Column("recorded_at", UTC, nullable=False),
 )
 
@@ -63,16 +72,23 @@ sync_checkpoint = Table(
 )
 
 # --- raw landing (PII already scrubbed) ----------------------------------------------------
-raw_record = Table(
-    "raw_record", metadata,
-    Column("source", String(64), primary_key=True),
-    Column("stream", String(64), primary_key=True),
-    Column("record_key", String(256), primary_key=True),
-    Column("payload_sha256", String(64), primary_key=True),  # one row per distinct version
-    Column("payload", Text, nullable=False),
-    Column("load_id", String(36), nullable=False),
+# One row per stored batch: the exact payloads of its new or changed records as compressed JSON
+# lines, with their keys in the same order (hub/warehouse/raw.py reads them back for replay and
+# audit). A record re-read unchanged is not landed again.
+raw_batch = Table(
+    "raw_batch", metadata,
+    Column("load_id", String(36), primary_key=True),
+    Column("batch_no", Integer, primary_key=True),
+    Column("source", String(64), nullable=False),
+    Column("stream", String(64), nullable=False),
+    Column("partition", String(64), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("record_keys", Text, nullable=False),  # newline-separated, in payload order
+    Column("encoding", String(16), nullable=False),  # how payload is packed: zstd+jsonl (zlib+jsonl for rows carried over by 0007)
+    Column("payload", LargeBinary, nullable=False),
     Column("received_at", UTC, nullable=False),
 )
+Index("ix_raw_batch_source", raw_batch.c.source, raw_batch.c.stream)
 
 quarantine = Table(
     "quarantine", metadata,
@@ -149,6 +165,7 @@ dossier = Table(
     Column("has_digitised_component", Boolean),
     Column("vneid_verified", Boolean),
     Column("online_payment", SmallInteger),
+    Column("source_digest", Digest),
     *lineage(),
 )
 Index("ix_dossier_received", dossier.c.received_date, dossier.c.province_code)
@@ -175,6 +192,7 @@ procedure = Table(
     Column("field_code", String(64)),
     Column("field_name", Text),
     Column("updated_at", UTC, nullable=False),
+    Column("source_digest", Digest),
     *lineage(),
 )
 
@@ -216,6 +234,7 @@ sectoral_record = Table(
     Column("event_date", Date),
     Column("attributes", Text),  # JSON of the source-specific fields the mapping keeps
     Column("updated_at", UTC, nullable=False),
+    Column("source_digest", Digest),
     *lineage(),
 )
 Index("ix_sectoral_record_subject", sectoral_record.c.subject_id_hash)
@@ -284,13 +303,13 @@ Index("ix_commune_report_province", commune_report.c.report_date, commune_report
 # --- connection health -------------------------------------------------------------------
 health_call = Table(
     "health_call", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Count, primary_key=True, autoincrement=True),
     Column("system", String(64), nullable=False),
     Column("endpoint", String(128), nullable=False),
     Column("outcome", String(16), nullable=False),
     Column("http_status", SmallInteger),
     Column("latency_ms", Float),
-    Column("bytes", Integer, nullable=False, default=0),
+    Column("bytes", Count, nullable=False, default=0),
     Column("observed_at", UTC, nullable=False),
     Column("observed_date", Date),  # local (Asia/Ho_Chi_Minh) day, for day-grain roll-ups
     Column("load_id", String(36)),
@@ -304,7 +323,7 @@ quality_run = Table(
     Column("dataset", String(64), nullable=False),
     Column("suite", String(128), nullable=False),
     Column("run_at", UTC, nullable=False),
-    Column("rows_checked", Integer, nullable=False),
+    Column("rows_checked", Count, nullable=False),
     Column("success", Boolean, nullable=False),
     Column("expectations", Integer, nullable=False),
     Column("expectations_passed", Integer, nullable=False),
@@ -320,8 +339,8 @@ quality_result = Table(
     Column("description_vi", Text, nullable=False),
     Column("description_en", Text, nullable=False),
     Column("success", Boolean, nullable=False),
-    Column("element_count", Integer),
-    Column("unexpected_count", Integer),
+    Column("element_count", Count),
+    Column("unexpected_count", Count),
     Column("unexpected_percent", Float),
     Column("observed_value", Text),
 )
@@ -334,12 +353,12 @@ metric_dossier_reduction = Table(
     Column("period_start", Date, primary_key=True),
     Column("period_end", Date, primary_key=True),
     Column("unit_name", String(128), nullable=False),
-    Column("dossiers_received", Integer, nullable=False),
-    Column("dossiers_reusing_data", Integer, nullable=False),
-    Column("attachments", Integer, nullable=False),
-    Column("attachments_replaceable", Integer, nullable=False),
-    Column("attachments_avoidable", Integer, nullable=False),
-    Column("attachments_avoidable_verified", Integer, nullable=False),
+    Column("dossiers_received", Count, nullable=False),
+    Column("dossiers_reusing_data", Count, nullable=False),
+    Column("attachments", Count, nullable=False),
+    Column("attachments_replaceable", Count, nullable=False),
+    Column("attachments_avoidable", Count, nullable=False),
+    Column("attachments_avoidable_verified", Count, nullable=False),
     Column("reuse_rate_pct", Float),
     Column("avoidable_pct", Float),
     Column("computed_at", UTC, nullable=False),
@@ -385,18 +404,18 @@ metric_connection_health = Table(
     "metric_connection_health", metadata,
     Column("system", String(64), primary_key=True),
     Column("day", Date, primary_key=True),  # local day
-    Column("calls", Integer, nullable=False),
-    Column("calls_ok", Integer, nullable=False),
+    Column("calls", Count, nullable=False),
+    Column("calls_ok", Count, nullable=False),
     Column("calls_http_4xx", Integer, nullable=False),
     Column("calls_http_5xx", Integer, nullable=False),
-    Column("calls_timeout", Integer, nullable=False),
-    Column("calls_reset", Integer, nullable=False),
-    Column("calls_soap_fault", Integer, nullable=False),
-    Column("calls_parse_error", Integer, nullable=False),
+    Column("calls_timeout", Count, nullable=False),
+    Column("calls_reset", Count, nullable=False),
+    Column("calls_soap_fault", Count, nullable=False),
+    Column("calls_parse_error", Count, nullable=False),
     Column("success_rate_pct", Float, nullable=False),
     Column("avg_latency_ms", Float),
     Column("max_latency_ms", Float),
-    Column("bytes_received", Integer, nullable=False),
+    Column("bytes_received", Count, nullable=False),
     Column("status", String(8), nullable=False),  # green | yellow | red
     Column("computed_at", UTC, nullable=False),
 )
@@ -408,11 +427,11 @@ metric_online_filing_rate = Table(
     Column("period_start", Date, primary_key=True),
     Column("period_end", Date, primary_key=True),
     Column("unit_name", String(128), nullable=False),
-    Column("dossiers_received", Integer, nullable=False),
-    Column("dossiers_online", Integer, nullable=False),
-    Column("dossiers_direct", Integer, nullable=False),
-    Column("dossiers_postal", Integer, nullable=False),
-    Column("dossiers_no_channel", Integer, nullable=False),
+    Column("dossiers_received", Count, nullable=False),
+    Column("dossiers_online", Count, nullable=False),
+    Column("dossiers_direct", Count, nullable=False),
+    Column("dossiers_postal", Count, nullable=False),
+    Column("dossiers_no_channel", Count, nullable=False),
     Column("online_rate_pct", Float),  # NULL when nothing was received
     Column("computed_at", UTC, nullable=False),
 )

@@ -1,0 +1,2 @@
+"""Benchmarks: measuring instruments, not part of the hub (nothing in hub/, connectors/, mappings/ or
+quality/ imports them)."""

@@ -1,0 +1,136 @@
+"""What ``lienthong`` says when a command fails: one line on stderr naming the problem and the fix,
+an exit code per class of error, the full traceback in the log file (on stderr too only with
+``--debug`` or LIENTHONG_DEBUG=1). Messages carry no secrets: URLs are shown without passwords and
+source errors carry no payloads."""
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+import typer
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from connectors.base import SourceError
+from connectors.config import SystemNotConfigured
+from hub.logging_setup import configure_logging
+from hub.settings import InvalidSetting, lookup
+from hub.sources import UnknownSource
+from hub.warehouse.ready import WarehouseError
+
+log = logging.getLogger("hub.cli")
+DATE_FORMAT = "YYYY-MM-DD"
+
+
+class ExitCode(enum.IntEnum):
+    UNEXPECTED = 1
+    USAGE = 2
+    CONFIGURATION = 3
+    WAREHOUSE = 4
+    SOURCE_UNREACHABLE = 5
+    QUALITY_GATE = 6
+
+
+class UsageProblem(ValueError):
+    """An argument or option the command cannot use."""
+
+
+class SourcesUnreachable(RuntimeError):
+    """Every failed partition of a sync failed because its system could not be reached."""
+
+
+class SyncFailed(RuntimeError):
+    """Partitions failed for reasons other than an unreachable system."""
+
+
+class QualityGateFailed(RuntimeError):
+    pass
+
+
+_CLASSES: list[tuple[tuple[type[BaseException], ...], ExitCode]] = [
+    ((UsageProblem, UnknownSource), ExitCode.USAGE),
+    ((InvalidSetting, SystemNotConfigured, ArgumentError, NoSuchModuleError, PermissionError), ExitCode.CONFIGURATION),
+    ((WarehouseError, DBAPIError), ExitCode.WAREHOUSE),
+    ((SourceError, SourcesUnreachable), ExitCode.SOURCE_UNREACHABLE),
+    ((QualityGateFailed,), ExitCode.QUALITY_GATE),
+]
+
+
+def classify(exc: BaseException) -> tuple[ExitCode, str]:
+    """The exit code and the one-line message for an error a command raised."""
+    code = next((code for types, code in _CLASSES if isinstance(exc, types)), ExitCode.UNEXPECTED)
+    if isinstance(exc, DBAPIError) and not isinstance(exc, WarehouseError):
+        # Only the driver's own first line: SQLAlchemy's text would add the statement.
+        return code, f"warehouse error: {_first_line(exc.orig or exc)}"
+    if isinstance(exc, PermissionError):
+        return code, f"no permission to use {exc.filename or exc}: check LIENTHONG_VAR_DIR and the file's owner"
+    if code is ExitCode.UNEXPECTED and not isinstance(exc, SyncFailed):
+        return code, f"unexpected error {type(exc).__name__}: {_first_line(exc)}"
+    return code, _first_line(exc)
+
+
+def report_failure(exc: BaseException, debug: bool) -> ExitCode:
+    """Log the traceback, print the one line (and the traceback when debugging); the exit code."""
+    code, message = classify(exc)
+    where = _log_traceback(exc, code)
+    typer.echo(f"lienthong: {message}" + (f" (details: {where})" if where else ""), err=True)
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    return code
+
+
+def debug_requested(flag: bool) -> bool:
+    return flag or os.environ.get("LIENTHONG_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _log_traceback(exc: BaseException, code: ExitCode) -> Path | None:
+    try:  # var/ comes from the environment or the config file, which may be what is broken
+        var_dir = Path(lookup("var_dir", default="var"))
+    except InvalidSetting:
+        var_dir = Path(os.environ.get("LIENTHONG_VAR_DIR", "var"))
+    try:
+        path = configure_logging(var_dir.resolve())
+    except OSError:
+        return None
+    log.error("command failed", exc_info=exc, extra={"exit_code": int(code)})
+    return path
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def parse_date(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageProblem(f"{option} {text!r} is not a date: use {DATE_FORMAT}, e.g. 2025-07-01") from None
+
+
+def parse_period(first: str | None, last: str | None) -> tuple[date | None, date | None]:
+    start, end = parse_date(first, "--from"), parse_date(last, "--to")
+    if start and end and start > end:
+        raise UsageProblem(f"--from {start} is after --to {end}: the period runs from the first day to the last")
+    return start, end
+
+
+def sync_failure(reports) -> Exception:
+    """The error for syncs with failed partitions: unreachable when every failure was a SourceError."""
+    failures = {f"{r.source} {partition}": error for r in reports for partition, error in r.failed_partitions.items()}
+    where, first = next(iter(failures.items()))
+    unreachable = f"{SourceError.__name__}: "  # pipeline records a failure as "<exception type>: <message>"
+    if all(error.startswith(unreachable) for error in failures.values()):
+        return SourcesUnreachable(
+            f"sync failed: could not reach the system ({where}: {first.removeprefix(unreachable)}; "
+            f"{len(failures)} partition(s) failed): check that it is up and its URL and credentials "
+            f"(LIENTHONG_<SYSTEM>_URL or the Airflow connection <system>_default), then rerun: syncs resume "
+            f"from their checkpoints")
+    return SyncFailed(f"sync failed: {len(failures)} partition(s) failed, first {where}: {first}; "
+                      f"rerun to resume from the checkpoints")

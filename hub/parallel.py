@@ -1,0 +1,55 @@
+"""Partitions synced in worker processes: both cores busy on Python work the GIL would serialise.
+
+Each partition is one ``sync_source`` call in a worker (its own load run, exactly what an Airflow
+mapped task per province does), taken from a shared queue so a large province never holds up the
+rest. Progress travels back through a queue to the caller's callback.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable
+
+_progress_queue = None  # in a worker: where its progress events go
+
+
+def _init_worker(events) -> None:
+    global _progress_queue
+    _progress_queue = events
+
+
+def _report_progress(partition: str, fetched: int) -> None:
+    _progress_queue.put((partition, fetched))
+
+
+def _sync_one(source_name: str, settings, partition: str, system):
+    from hub.pipeline import sync_source
+
+    return sync_source(source_name, settings, [partition], _report_progress, system)
+
+
+def sync_partitions_in_processes(source_name: str, settings, partitions: list[str], workers: int,
+                                 progress: Callable[[str, int], None] | None, system) -> list:
+    """The reports of every partition's sync, in the order given."""
+    context = multiprocessing.get_context("spawn")  # no inherited connections, locks or threads
+    events = context.Queue()
+    relay = threading.Thread(target=_relay, args=(events, progress), name="lienthong-progress", daemon=True)
+    relay.start()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(events,)) as pool:
+            futures = [pool.submit(_sync_one, source_name, settings, partition, system) for partition in partitions]
+            return [future.result() for future in futures]
+    finally:
+        events.put(None)
+        relay.join(timeout=10)
+
+
+def _relay(events, progress) -> None:
+    while True:
+        event = events.get()
+        if event is None:
+            return
+        if progress is not None:
+            progress(*event)

@@ -1,0 +1,77 @@
+"""PostgreSQL bulk merge: COPY into staging tables, then set-based SQL, inside the caller's transaction.
+
+Per batch and table: one COPY, one ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE`` the incoming
+version is not older (its RETURNING clause names the parents actually written), one DELETE of those
+parents' children and one INSERT of their new children. Row-by-row upserts kept the server busy
+with per-statement work (about 2,000 dossiers/s); this path leaves it to set operations.
+
+Staging tables are session-local TEMP tables emptied at every commit (ON COMMIT DELETE ROWS), so
+concurrent loads never see each other's rows; ``CREATE … IF NOT EXISTS`` every time, because a
+rolled-back transaction takes the table it created with it.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection
+
+def merge_with_children(conn: Connection, target: Table, rows: list[dict], children: dict[Table, list[dict]]) -> None:
+    """Merge ``rows`` (unique per key) into ``target``; replace the children of every parent written."""
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        keys = [c.name for c in target.primary_key.columns]
+        columns = list(rows[0])
+        _stage(cursor, target, columns, rows)
+        fresh = _fresh_keys_table(cursor, target, keys) if children else None
+        cursor.execute(_merge_sql(target, columns, keys, returning_into=fresh))
+        for child, child_rows in children.items():
+            key_list = ", ".join(f'"{k}"' for k in keys)
+            join = " AND ".join(f'c."{k}" = f."{k}"' for k in keys)
+            cursor.execute(f'DELETE FROM "{child.name}" c USING {fresh} f WHERE {join}')
+            if child_rows:
+                child_columns = list(child_rows[0])
+                _stage(cursor, child, child_columns, child_rows)
+                selected = ", ".join(f's."{c}"' for c in child_columns)
+                cursor.execute(f'INSERT INTO "{child.name}" ({_names(child_columns)}) '
+                               f'SELECT {selected} FROM {_stage_name(child)} s JOIN {fresh} f USING ({key_list})')
+    finally:
+        cursor.close()
+
+
+def _merge_sql(table: Table, columns: list[str], keys: list[str], returning_into: str | None) -> str:
+    updates = [c for c in columns if c not in keys]
+    sql = (f'INSERT INTO "{table.name}" ({_names(columns)}) SELECT {_names(columns)} FROM {_stage_name(table)} '
+           f'ON CONFLICT ({_names(keys)}) ')
+    if updates:
+        sql += "DO UPDATE SET " + ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updates)
+        if "updated_at" in columns:  # a stale version never overwrites a newer one
+            sql += f' WHERE "{table.name}"."updated_at" <= EXCLUDED."updated_at"'
+    else:
+        sql += "DO NOTHING"
+    if returning_into:
+        sql = f"WITH written AS ({sql} RETURNING {_names(keys)}) INSERT INTO {returning_into} SELECT * FROM written"
+    return sql
+
+
+def _stage(cursor, table: Table, columns: list[str], rows: list[dict]) -> None:
+    name = _stage_name(table)
+    cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE "{table.name}" INCLUDING DEFAULTS) '
+                   "ON COMMIT DELETE ROWS")
+    with cursor.copy(f"COPY {name} ({_names(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _fresh_keys_table(cursor, target: Table, keys: list[str]) -> str:
+    """Where the merge's RETURNING puts the keys of the parents it wrote (their children get replaced)."""
+    name = f'"stage_written_{target.name}"'
+    cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS '
+                   f'SELECT {_names(keys)} FROM "{target.name}" WITH NO DATA')
+    return name
+
+
+def _stage_name(table: Table) -> str:
+    return f'"stage_{table.name}"'
+
+
+def _names(columns) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
