@@ -89,10 +89,8 @@ def top_level_field(source: str) -> str:
     return _path_steps(source)[0] if _is_path(source) else source
 
 
-def _getter(source: str) -> Callable[[dict], Any]:
-    """A source's value in a record: a field, else a path into nested objects and lists."""
-    if not _is_path(source):
-        return lambda record: record.get(source)
+def _path_getter(source: str) -> Callable[[dict], Any]:
+    """A path's value in a record ("A.B", "A[0].B"): through nested objects and lists."""
     steps = _path_steps(source)
 
     def follow(record: dict):
@@ -113,12 +111,13 @@ def _getter(source: str) -> Callable[[dict], Any]:
 
 def _source_reader(sources: tuple[str, ...]) -> Callable[[dict], tuple[str | None, str | None]]:
     """(first non-empty text, first shape error) over the rule's sources."""
-    readers = [(_getter(source), f"{source}: expected a single value, got a list or object") for source in sources]
+    readers = [(source, _path_getter(source) if _is_path(source) else None,
+                f"{source}: expected a single value, got a list or object") for source in sources]
 
     def read(record: dict):
         found = error = None
-        for get, shape in readers:
-            text = source_text(get(record))
+        for key, follow, shape in readers:
+            text = source_text(record.get(key) if follow is None else follow(record))
             if text is NESTED:
                 error = error or shape
             elif found is None:
@@ -154,19 +153,21 @@ def from_text(rule, check: TextCheck, missing: Any = None, pure: bool = True):
 
     if len(rule.sources) != 1 or _is_path(rule.sources[0]):
         return convert
-    key, memo, limit = rule.sources[0], {}, MEMO_LIMIT if pure else 0
+    key, memo, room = rule.sources[0], {}, MEMO_LIMIT if pure else 0
 
     def convert_field(record: dict, row: dict, context: Context):
+        nonlocal room
         value = record.get(key)
         if value.__class__ is not str:
             return absent if value is None else convert(record, row, context)
-        result = memo.get(value)
+        result = memo.get(value) if memo else None
         if result is None:
             text = value if value.isascii() or is_normalized("NFC", value) else normalize("NFC", value)
             text = text.strip()
             result = check(text, row, context) if text else absent
-            if len(memo) < limit:
+            if room:
                 memo[value] = result
+                room -= 1
         return result
 
     return convert_field
