@@ -5,10 +5,11 @@ and a list or object where a single value belongs is an error. A rule with sever
 the first non-empty one. Each rule reports at most one error per record: the first that applies.
 
 Values and reasons are those of the former pandas engine, record for record. It differed only on
-malformed input, where it was wrong: "now" and "today" were dates; a number beside a missing value
-in another record of the batch was read as a float ("5" became "5.0"); numbers with large exponents
-could be one unit in the last place off; mixed ISO-8601 offsets or an out-of-range timestamp in a
-batch failed the whole batch. Each record is now read on its own.
+malformed input, where it was wrong: "now" and "today" were dates; how a record read could depend
+on the others in its batch (a number beside a missing value elsewhere became a float, "5" read as
+"5.0"; one timestamp with nanoseconds narrowed the years allowed to all); mixed ISO-8601 offsets or
+an out-of-range timestamp failed the whole batch; numbers with large exponents could be one unit in
+the last place off. Each record is now read on its own.
 """
 from __future__ import annotations
 
