@@ -3,6 +3,13 @@
 Source values become text first (``source_text``): NFC-normalised and trimmed, None when empty,
 and a list or object where a single value belongs is an error. A rule with several sources takes
 the first non-empty one. Each rule reports at most one error per record: the first that applies.
+
+Values and reasons are those of the former pandas engine, record for record. It differed only on
+malformed input, where it was wrong: "now" and "today" were dates; how a record read could depend
+on the others in its batch (a number beside a missing value elsewhere became a float, "5" read as
+"5.0"; one timestamp with nanoseconds narrowed the years allowed to all); mixed ISO-8601 offsets or
+an out-of-range timestamp failed the whole batch; numbers with large exponents could be one unit in
+the last place off. Each record is now read on its own.
 """
 from __future__ import annotations
 
@@ -83,10 +90,8 @@ def top_level_field(source: str) -> str:
     return _path_steps(source)[0] if _is_path(source) else source
 
 
-def _getter(source: str) -> Callable[[dict], Any]:
-    """A source's value in a record: a field, else a path into nested objects and lists."""
-    if not _is_path(source):
-        return lambda record: record.get(source)
+def _path_getter(source: str) -> Callable[[dict], Any]:
+    """A path's value in a record ("A.B", "A[0].B"): through nested objects and lists."""
     steps = _path_steps(source)
 
     def follow(record: dict):
@@ -107,12 +112,13 @@ def _getter(source: str) -> Callable[[dict], Any]:
 
 def _source_reader(sources: tuple[str, ...]) -> Callable[[dict], tuple[str | None, str | None]]:
     """(first non-empty text, first shape error) over the rule's sources."""
-    readers = [(_getter(source), f"{source}: expected a single value, got a list or object") for source in sources]
+    readers = [(source, _path_getter(source) if _is_path(source) else None,
+                f"{source}: expected a single value, got a list or object") for source in sources]
 
     def read(record: dict):
         found = error = None
-        for get, shape in readers:
-            text = source_text(get(record))
+        for key, follow, shape in readers:
+            text = source_text(record.get(key) if follow is None else follow(record))
             if text is NESTED:
                 error = error or shape
             elif found is None:
@@ -148,26 +154,29 @@ def from_text(rule, check: TextCheck, missing: Any = None, pure: bool = True):
 
     if len(rule.sources) != 1 or _is_path(rule.sources[0]):
         return convert
-    key, memo, limit = rule.sources[0], {}, MEMO_LIMIT if pure else 0
+    key, memo, room = rule.sources[0], {}, MEMO_LIMIT if pure else 0
 
     def convert_field(record: dict, row: dict, context: Context):
+        nonlocal room
         value = record.get(key)
         if value.__class__ is not str:
             return absent if value is None else convert(record, row, context)
-        result = memo.get(value)
+        result = memo.get(value) if memo else None
         if result is None:
             text = value if value.isascii() or is_normalized("NFC", value) else normalize("NFC", value)
             text = text.strip()
             result = check(text, row, context) if text else absent
-            if len(memo) < limit:
+            if room:
                 memo[value] = result
+                room -= 1
         return result
 
     return convert_field
 
 
 # --- numbers and times ------------------------------------------------------------------------
-# What pandas.to_numeric reads: decimal notation with optional exponent, or inf/infinity.
+# What pandas.to_numeric reads: decimal notation with optional exponent, or inf/infinity
+# (float() would take "1_000" and " 5" too); the value is float()'s, correctly rounded.
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:inf|infinity)", re.IGNORECASE)
 
 

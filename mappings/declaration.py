@@ -48,9 +48,17 @@ def _named_entries(where: str, spec: Any) -> dict:
     return spec
 
 
-def _nearest(key: Any, valid: tuple[str, ...]) -> str:
+def _names(where: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(name, str) and name for name in value):
+        raise MappingError(f"{where}: expected a list of field names, got {value!r:.60}")
+    return value
+
+
+def _nearest(key: Any, valid: tuple[str, ...], what: str = "keys") -> str:
     close = difflib.get_close_matches(str(key), valid, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else f" (valid keys: {', '.join(valid)})"
+    return f" (did you mean {close[0]!r}?)" if close else f" (valid {what}: {', '.join(valid)})"
 
 
 @dataclass(frozen=True)
@@ -67,17 +75,17 @@ class FieldRule:
         if not isinstance(name, str) or not name:
             raise MappingError(f"{where}: an output field is named by text")
         spec = {} if spec is None else spec
-        kind = spec.get("type", "string") if isinstance(spec, dict) else None
+        if not isinstance(spec, dict):
+            raise MappingError(f"{where}: expected a rule such as {{from: Field, type: string}}, got {spec!r:.60}")
+        kind = spec.get("type", "string")
         declared = RULE_TYPES.get(kind)
         if declared is None:
-            raise MappingError(f"{where}: unknown type {kind!r}{_nearest(kind, tuple(RULE_TYPES))}")
+            raise MappingError(f"{where}: unknown type {kind!r}{_nearest(kind, tuple(RULE_TYPES), 'types')}")
         reads = ("from",) if declared.reads_source else ()
         check_keys(f"{where} (type {kind})", spec, reads + COMMON_RULE_KEYS + declared.options,
                    required=reads + declared.required_options)
-        sources = spec.get("from", ())
-        sources = (sources,) if isinstance(sources, str) else tuple(sources)
-        if not all(isinstance(source, str) and source for source in sources):
-            raise MappingError(f"{where}: from must name a field or list fields")
+        sources = spec.get("from")
+        sources = (sources,) if isinstance(sources, str) else tuple(_names(f"{where}.from", sources))
         options = {k: v for k, v in spec.items() if k not in ("from", "type", "required")}
         rule = cls(name=name, sources=sources, type=kind, required=bool(spec.get("required", False)), options=options)
         rule.converter(UNRESOLVED, where)  # checks option values now; references are checked in context
@@ -121,20 +129,27 @@ def parse_mapping(raw: Any) -> dict[str, Any]:
     rules = _named_entries("fields", raw["fields"])
     if raw.get("pii") is not None:
         check_keys("pii", raw["pii"], PII_KEYS)
+        for key in PII_KEYS:
+            _names(f"pii.{key}", raw["pii"].get(key))
+    _names("ignore", raw.get("ignore"))
     if raw.get("verify") is not None:
         check_keys("verify", raw["verify"], VERIFY_KEYS, required=VERIFY_KEYS)
     policy = raw.get("unknown_fields")
     if policy is not None and policy not in UNKNOWN_FIELDS_POLICIES:
-        raise MappingError(f"unknown_fields: {policy!r} is not a policy{_nearest(policy, UNKNOWN_FIELDS_POLICIES)}")
+        suggestion = _nearest(policy, UNKNOWN_FIELDS_POLICIES, "policies")
+        raise MappingError(f"unknown_fields: {policy!r} is not a policy{suggestion}")
+    children = raw.get("children") or []
+    if not isinstance(children, list):
+        raise MappingError(f"children: expected a list of child mappings, got {children!r:.60}")
     record_key = raw["record_key"]
     return dict(
         source=raw["source"],
         stream=raw["stream"],
         target=raw["target"],
-        record_key=record_key if isinstance(record_key, str) else tuple(record_key),
+        record_key=record_key if isinstance(record_key, str) else tuple(_names("record_key", record_key)),
         pii=PiiPolicy.from_spec(raw.get("pii")),
         fields=tuple(FieldRule.parse(name, spec) for name, spec in rules.items()),
-        children=tuple(ChildMapping.parse(spec, f"children[{i}]") for i, spec in enumerate(raw.get("children") or [])),
+        children=tuple(ChildMapping.parse(spec, f"children[{i}]") for i, spec in enumerate(children)),
         verify=raw.get("verify"),
         known_fields=_known_fields(raw) if policy == "quarantine" else None,
     )

@@ -42,6 +42,7 @@ loads, into a converter from the registry (``registry.py``, ``converters.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Callable
 
@@ -134,7 +135,7 @@ class _Children:
                 inner = item.get(level)
                 if inner is None or inner == "":
                     continue
-                if not isinstance(inner, list) or not all(isinstance(x, dict) for x in inner):
+                if not isinstance(inner, list) or not all(map(isinstance, inner, repeat(dict))):
                     return None
                 found += inner
             items = found

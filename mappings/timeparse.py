@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -140,7 +140,8 @@ def parse_iso8601(text: str) -> tuple[datetime, int | None] | None:
         offset = (-1 if g["sign"] == "-" else 1) * (60 * int(hours) + int(minutes))
     else:
         offset = None
-    wall = _in_range(datetime(year, month, day, hour, minute, second, int((decimals or "").ljust(6, "0")[:6])), decimals)
+    micro = int((decimals or "").ljust(6, "0")[:6])
+    wall = _in_range(datetime(year, month, day, hour, minute, second, micro), decimals)
     return None if wall is None else (wall, offset)
 
 
@@ -237,8 +238,8 @@ def instant_reader(fmt: str, zone_name: str) -> Callable[[str], datetime | None]
         return None if offset is None else _shifted(wall, offset)
 
     def read_portal(text: str) -> datetime | None:
-        """Every portal timestamp of a batch goes through here: its hour's instant (computed once per
-        hour seen) plus its minutes and seconds; anything unusual takes the general parser."""
+        """The hot path (six timestamps per dossier): the instant starting the text's hour, computed
+        once per hour seen, plus its minutes and seconds; anything unusual takes the general parser."""
         if len(text) == 14 and text.isdigit() and text.isascii():
             hour = text[:10]
             start = hours.get(hour, _UNSEEN)

@@ -109,6 +109,7 @@ def test_a_new_rule_type_is_one_registered_function(tmp_path):
         result = mapping.apply([{"K": "1", "S": "hello"}, {"K": "2", "S": 5}])
         assert result.rows == [{"key": "1", "shout": "!HELLO"}]
         assert result.quarantined == [(1, "S: not text")]
-        assert "did you mean 'prefix'?" in load_error(write(tmp_path, MINIMAL + "  shout: {from: S, type: upper_text, prefx: x}\n"))
+        misspelt = MINIMAL + "  shout: {from: S, type: upper_text, prefx: x}\n"
+        assert "did you mean 'prefix'?" in load_error(write(tmp_path, misspelt))
     finally:
         RULE_TYPES.pop("upper_text")
