@@ -183,7 +183,7 @@ class Hub:
 
     def check(self, group: str) -> Stage:
         run = self.cli(f"{group}-check", "check")
-        return self.runner.record(group, "check (all dossiers)", run, pg.canonical_dossiers(self.db_url), hub=True)
+        return self.runner.record(group, "check", run, pg.canonical_dossiers(self.db_url), hub=True)
 
     def publish(self, group: str, first: date, last: date) -> Stage:
         run = self.cli(f"{group}-publish", "publish", "--from", first.isoformat(), "--to", last.isoformat())
@@ -237,8 +237,8 @@ def run_backfill(hub: Hub, period: tuple[date, date], workers: int) -> None:
 
 def run_increment(hub: Hub, sandbox: Sandbox, changed_day: date, workers: int) -> dict:
     """One simulated day later (the sandbox clock advanced), the same stages again: each sync reads
-    from its stored watermark (minus the connector's overlap), check runs over every dossier, and
-    publish recomputes one day."""
+    from its stored watermark (minus the connector's overlap), check re-checks the day partitions
+    whose dossiers changed, and publish recomputes one day."""
     before = sandbox.clock()
     after = sandbox.advance_clock(ONE_DAY)
     for source in BACKFILL_SOURCES:

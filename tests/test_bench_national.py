@@ -51,7 +51,7 @@ def test_the_national_bench_measures_every_stage_on_postgres(pg_admin_url, tmp_p
                 ("like-for-like", "sync dvc_portal H52 H18")]
     expected += [("baseline", "dlt merge (tuned, csv/COPY)")] if with_dlt else []
     for group in ("backfill", "increment"):
-        expected += [(group, f"sync {source}") for source in BACKFILL_SOURCES] + [(group, "check (all dossiers)")]
+        expected += [(group, f"sync {source}") for source in BACKFILL_SOURCES] + [(group, "check")]
     assert set(expected) <= set(stages)
     publishes = [s for s in result["stages"] if s["name"].startswith("publish")]
     assert [s["group"] for s in publishes] == ["backfill", "increment"]
