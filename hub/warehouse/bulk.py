@@ -26,7 +26,8 @@ def merge_with_children(conn: Connection, target: Table, rows: list[dict], child
         for child, child_rows in children.items():
             key_list = ", ".join(f'"{k}"' for k in keys)
             join = " AND ".join(f'c."{k}" = f."{k}"' for k in keys)
-            cursor.execute(f'DELETE FROM "{child.name}" c USING {fresh} f WHERE {join}')
+            # only parents that existed had children: a first load deletes nothing
+            cursor.execute(f'DELETE FROM "{child.name}" c USING {fresh} f WHERE NOT f.inserted AND {join}')
             if child_rows:
                 child_columns = list(child_rows[0])
                 _stage(cursor, child, child_columns, child_rows)
@@ -48,7 +49,9 @@ def _merge_sql(table: Table, columns: list[str], keys: list[str], returning_into
     else:
         sql += "DO NOTHING"
     if returning_into:
-        sql = f"WITH written AS ({sql} RETURNING {_names(keys)}) INSERT INTO {returning_into} SELECT * FROM written"
+        # xmax = 0 marks a row this statement inserted (an updated row carries the updating xid)
+        sql = (f"WITH written AS ({sql} RETURNING {_names(keys)}, (xmax = 0) AS inserted) "
+               f"INSERT INTO {returning_into} SELECT * FROM written")
     return sql
 
 
@@ -65,7 +68,7 @@ def _fresh_keys_table(cursor, target: Table, keys: list[str]) -> str:
     """Where the merge's RETURNING puts the keys of the parents it wrote (their children get replaced)."""
     name = f'"stage_written_{target.name}"'
     cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS '
-                   f'SELECT {_names(keys)} FROM "{target.name}" WITH NO DATA')
+                   f'SELECT {_names(keys)}, true AS inserted FROM "{target.name}" WITH NO DATA')
     return name
 
 
