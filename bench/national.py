@@ -41,7 +41,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):  # run as a script: the repository (bench, sandbox) must be importable
@@ -53,6 +52,7 @@ from rich.table import Table  # noqa: E402
 
 from bench import pg  # noqa: E402
 from bench.measure import ChildRun, StageFailed, peak_rss_mib, run_child  # noqa: E402
+from mappings.timeparse import LOCAL_ZONE  # noqa: E402
 from sandbox.scenario import load_scenario  # noqa: E402
 
 # Hải Phòng, Đà Nẵng, Sơn La, Điện Biên: a large, a middle and two small provinces, 403,811
@@ -61,7 +61,6 @@ DEFAULT_BASELINE_PARTITIONS = ("H24", "H17", "H52", "H18")
 BACKFILL_SOURCES = ("dvc_portal", "dvc_portal_catalogue", "dvc_portal_reporting", "monitoring")
 FIRST_WINDOW_START = "20250101000000"  # the portal connector's initial watermark
 PORTAL_DATE = "%Y%m%d%H%M%S"
-PORTAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ONE_DAY = timedelta(days=1)
 MIB_PER_GIB = 1024
 console = Console(width=None if sys.stdout.isatty() else 160)  # a log file gets the whole table
@@ -378,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         with running_sandbox(args.scenario, args.scale, run_dir / "sandbox", run_dir / "logs" / "sandbox.log") as sandbox:
             # The hub's connector ends its window at the host's clock; the baselines do the same, so
             # all of them read exactly the dossiers the sandbox serves (those updated by its clock).
-            window_end = datetime.now(PORTAL_TZ).strftime(PORTAL_DATE)
+            window_end = datetime.now(LOCAL_ZONE).strftime(PORTAL_DATE)
             run_baselines(runner, databases, sandbox, args, window_end)
             pii_key = secrets.token_hex(32)
             portal_options = {"page_size": args.page_size}

@@ -19,7 +19,6 @@ import uuid
 from datetime import date, datetime, time as clock, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, insert, select, text, update
 from sqlalchemy.engine import make_url
@@ -28,11 +27,11 @@ from hub.quality_store import check_dossiers
 from hub.warehouse.db import create_warehouse_engine
 from hub.warehouse.migrate import upgrade
 from hub.warehouse.schema import admin_commune, admin_province, dossier
+from mappings.timeparse import LOCAL_ZONE
 from quality import gx_sql
 from quality.sql_checks import row_check
 from quality.suites.dossiers import dossier_expectations
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 FIRST_DAY = date(2025, 7, 1)
 CHANNELS = ("online", "online", "online", "direct", "postal")
 
@@ -50,7 +49,7 @@ def synthetic_dossiers(engine: Engine, rows: int, days: int, loaded_at: datetime
         for code, province in conn.execute(select(admin_commune.c.code, admin_commune.c.province_code)
                                            .order_by(admin_commune.c.code)):
             communes.setdefault(province, []).append(code)
-    day_starts = [datetime.combine(FIRST_DAY + timedelta(days=d), clock(8), LOCAL).astimezone(timezone.utc)
+    day_starts = [datetime.combine(FIRST_DAY + timedelta(days=d), clock(8), LOCAL_ZONE).astimezone(timezone.utc)
                   for d in range(days)]
     for i in range(rows):
         d = i % days

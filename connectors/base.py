@@ -255,9 +255,9 @@ class HttpClient:
                 timeout=(self.policy.connect_timeout, self.policy.read_timeout), **kwargs)
         except requests.RequestException as exc:
             outcome = outcome_of_error(exc)
-            self.recorder.record(self.system, self._endpoint, outcome, None, _ms(started))
+            self.recorder.record(self.system, self._endpoint, outcome, None, elapsed_ms(started))
             raise SourceError(self.system, self._endpoint, outcome, type(exc).__name__) from None
-        latency = _ms(started)
+        latency = elapsed_ms(started)
         size = len(response.content)
         outcome = outcome_of_status(response.status_code)
         if outcome != "ok":
@@ -286,5 +286,6 @@ class SourceError(RuntimeError):
         self.system, self.endpoint, self.outcome = system, endpoint, outcome
 
 
-def _ms(started: float) -> float:
+def elapsed_ms(started: float) -> float:
+    """Milliseconds since ``started`` (a ``time.perf_counter()`` reading), as health observations keep them."""
     return round((time.perf_counter() - started) * 1000, 3)

@@ -2,7 +2,8 @@
 
 Inside an Airflow task the Airflow Connection ``<system>_default`` wins; elsewhere
 LIENTHONG_<SYSTEM>_URL / _USERNAME / _PASSWORD / _OPTIONS (JSON) or the config file,
-and last the endpoints file written by ``lienthong sandbox up``.
+and last the endpoints file written by ``lienthong sandbox up``. The hub passes its settings in
+(anything with ``sandbox_dir`` and ``setting(name)``): connectors import nothing from hub/.
 """
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from hub.settings import Settings, lookup
+
+class DeploymentSettings(Protocol):
+    """What resolving a system needs from the hub's settings."""
+
+    @property
+    def sandbox_dir(self) -> Path: ...
+
+    def setting(self, name: str) -> Any:
+        """A setting by its short name (``dvc_portal_url``), or None."""
+        ...
 
 
 class Secret:
@@ -71,7 +81,8 @@ def _from_airflow(system: str) -> SystemConfig | None:
     )
 
 
-def _from_settings(system: str) -> SystemConfig | None:
+def _from_settings(system: str, settings: DeploymentSettings) -> SystemConfig | None:
+    lookup = settings.setting
     url = lookup(f"{system}_url")
     if not url:
         return None
@@ -87,7 +98,7 @@ def _from_settings(system: str) -> SystemConfig | None:
     )
 
 
-def _from_sandbox(system: str, settings: Settings) -> SystemConfig | None:
+def _from_sandbox(system: str, settings: DeploymentSettings) -> SystemConfig | None:
     path = Path(settings.sandbox_dir) / "endpoints.json"
     if not path.is_file():
         return None
@@ -103,12 +114,11 @@ def _from_sandbox(system: str, settings: Settings) -> SystemConfig | None:
     )
 
 
-def resolve_system(system: str, settings: Settings | None = None) -> SystemConfig:
-    settings = settings or Settings.load()
+def resolve_system(system: str, settings: DeploymentSettings) -> SystemConfig:
     candidates = []
     if _in_airflow_task():
         candidates.append(lambda: _from_airflow(system))
-    candidates += [lambda: _from_settings(system), lambda: _from_sandbox(system, settings)]
+    candidates += [lambda: _from_settings(system, settings), lambda: _from_sandbox(system, settings)]
     for candidate in candidates:
         config = candidate()
         if config is not None:

@@ -16,8 +16,9 @@ from typing import Mapping
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from mappings.timeparse import LOCAL_TZ  # noqa: F401  (re-exported: the hub's local time zone)
+
 PREFIX = "LIENTHONG_"
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 DATABASES = ("sqlite", "postgresql")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -63,6 +64,11 @@ class Settings:
     @property
     def sandbox_dir(self) -> Path:
         return self.var_dir / "sandbox"
+
+    def setting(self, name: str, default=None):
+        """Any other setting by its short name (a system's ``<system>_url``, ``sources_file``), read
+        when asked: connectors get these through the settings passed to them."""
+        return lookup(name, default=default)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -8,7 +8,7 @@ from typing import Callable
 
 from connectors.base import HealthRecorder, SourceConnector
 from connectors.config import SystemConfig, resolve_system
-from hub.settings import Settings
+from hub.settings import Settings, lookup
 from mappings.engine import MAPPINGS_DIR, Mapping
 
 
@@ -72,7 +72,7 @@ def all_sources() -> dict[str, SourceSpec]:
     from connectors.sectoral import load_declarations
 
     sources = dict(BUILT_IN)
-    sources.update({name: _sectoral(d) for name, d in load_declarations().items()})
+    sources.update({name: _sectoral(d) for name, d in load_declarations(lookup("sources_file")).items()})
     return sources
 
 

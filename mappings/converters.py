@@ -26,10 +26,9 @@ import yaml
 
 from mappings.admin_units import AMBIGUOUS, MERGER_EFFECTIVE, load_admin_units
 from mappings.registry import Context, MappingError, Scope, rule_type
-from mappings.timeparse import PORTAL_FORMAT, UTC, instant_reader, local_time, wall_reader
+from mappings.timeparse import LOCAL_TZ, PORTAL_FORMAT, UTC, instant_reader, local_time, wall_reader
 
 MAPPINGS_DIR = Path(__file__).parent
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 LOCAL = local_time(LOCAL_TZ)
 # Flags arrive as the portal's "0"/"1" strings or as JSON booleans.
 FLAG_CODES = {"0": False, "1": True, "False": False, "True": True, "false": False, "true": True}

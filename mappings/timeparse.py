@@ -26,6 +26,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mappings.registry import MappingError
 
 ISO8601 = "ISO8601"
+# Viet Nam's one time zone (no daylight saving): the portal's local times, local days, report cut-offs.
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+LOCAL_ZONE = ZoneInfo(LOCAL_TZ)
 UTC = timezone.utc
 
 # The regular expressions of time.strptime (CPython's _strptime.TimeRE), with pandas' %f (to 9 digits).
@@ -120,24 +123,24 @@ def parse_iso8601(text: str) -> tuple[datetime, int | None] | None:
     found = _ISO.fullmatch(text)
     if found is None:
         return None
-    g = found.groupdict()
-    day = g["d"] or g["dc"]
-    if g["H"] is not None and day is None:  # a time only after a full date
+    parts = found.groupdict()
+    day = parts["d"] or parts["dc"]
+    if parts["H"] is not None and day is None:  # a time only after a full date
         return None
-    year, month, day = int(g["Y"]), int(g["m"] or g["mc"] or 1), int(day or 1)
-    hour, minute, second = int(g["H"] or 0), int(g["M"] or g["Mc"] or 0), int(g["S"] or g["Sc"] or 0)
+    year, month, day = int(parts["Y"]), int(parts["m"] or parts["mc"] or 1), int(day or 1)
+    hour, minute, second = int(parts["H"] or 0), int(parts["M"] or parts["Mc"] or 0), int(parts["S"] or parts["Sc"] or 0)
     if year == 0 or not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
         return None  # (year 0 exists for pandas, not for Python)
     if hour > 23 or minute > 59 or second > 59:
         return None
-    decimals = g["f"] or g["fc"]
-    if g["utc"]:
+    decimals = parts["f"] or parts["fc"]
+    if parts["utc"]:
         offset = 0
-    elif g["sign"]:
-        hours, minutes = g["zh"], g["zm"] or "0"
+    elif parts["sign"]:
+        hours, minutes = parts["zh"], parts["zm"] or "0"
         if int(hours) > 23 or int(minutes) > 59:
             return None
-        offset = (-1 if g["sign"] == "-" else 1) * (60 * int(hours) + int(minutes))
+        offset = (-1 if parts["sign"] == "-" else 1) * (60 * int(hours) + int(minutes))
     else:
         offset = None
     micro = int((decimals or "").ljust(6, "0")[:6])

@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 
 from fastapi import Header, HTTPException
 
-LOCAL_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no DST in Viet Nam
+from mappings.timeparse import LOCAL_ZONE
+
 API_KEY_HEADER = "X-API-Key"
 
 
 def local(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=LOCAL_TZ)
+    return datetime.combine(day, at, tzinfo=LOCAL_ZONE)
 
 
 def iso(ts: datetime) -> str:
-    return ts.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+    return ts.astimezone(LOCAL_ZONE).isoformat(timespec="seconds")
 
 
 def parse_aware(text: str, name: str) -> datetime:

@@ -20,10 +20,12 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from mappings.timeparse import LOCAL_ZONE
+
 from . import people
 from .defects import DefectInjector, RecordShape, keyed_unit
 from .faults import FaultSwitches
-from .http import LOCAL_TZ, iso
+from .http import iso
 from .ledger import Ledger
 from .old_units import old_communes
 from .scenario import Scenario
@@ -76,7 +78,7 @@ class PopulationService:
         self.missing_share = float(options.get("missing_share", 0.03))
         self.unsplit_name_share = float(options.get("unsplit_name_share", 0.1))
         self.today = scenario.as_of.date()
-        self.data_time = iso(scenario.as_of.replace(tzinfo=LOCAL_TZ))
+        self.data_time = iso(scenario.as_of.replace(tzinfo=LOCAL_ZONE))
         self.switches = switches
         self.ledger = ledger
         self.injector = DefectInjector(SYSTEM, switches, ledger, CONGDAN_SHAPE, self.today)

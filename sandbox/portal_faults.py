@@ -12,7 +12,8 @@ import unicodedata
 import zlib
 from datetime import datetime
 from typing import Callable
-from zoneinfo import ZoneInfo
+
+from mappings.timeparse import LOCAL_ZONE
 
 from . import timeline
 from .faults import FaultSwitches
@@ -21,7 +22,6 @@ from .ledger import Ledger
 SYSTEM = "dvc_portal"
 TEXT_FIELDS = ("ChuHoSo", "TenTTHC", "TenLinhVuc", "TrichYeuHoSo", "DonViXuLy")
 MANDATORY = ("MaTTHC", "TrangThaiHoSo", "MaTinh")
-PORTAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 RECORD_FAULTS = ("schema_drift", "unicode_nfd", "invalid_id", "future_date", "missing_mandatory")
 FUTURE = 400 * timeline.DAY
 
@@ -85,7 +85,7 @@ class PortalDataFaults:
             self._note("invalid_id", key)
         if rolls("future_date", key):
             # future for any reader: past the simulated clock and the real one
-            base = max(as_of, timeline.seconds(datetime.now(PORTAL_TZ).replace(tzinfo=None)))
+            base = max(as_of, timeline.seconds(datetime.now(LOCAL_ZONE).replace(tzinfo=None)))
             record["NgayTiepNhan"] = record["NgayNopHoSo"] = timeline.text(base + FUTURE)
             self._note("future_date", key)
         if rolls("missing_mandatory", key):

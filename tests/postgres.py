@@ -1,4 +1,4 @@
-"""Finding PostgreSQL for tests (DESIGN.md): LIENTHONG_TEST_PG_URL; a server on 127.0.0.1:5432
+"""Finding PostgreSQL for tests: LIENTHONG_TEST_PG_URL; a server on 127.0.0.1:5432
 (user postgres, trust auth); a throwaway cluster from binaries on PATH or under
 /usr/lib/postgresql/*/bin; otherwise None with the reason. Each test run gets its own database.
 """

@@ -16,16 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
-from zoneinfo import ZoneInfo
 
 from connectors.base import Batch, Checkpoint, HealthRecorder
 from connectors.config import SystemConfig
 from mappings.admin_units import load_admin_units
+from mappings.timeparse import LOCAL_ZONE
 
 from .client import PortalClient
 
 PORTAL_DATE = "%Y%m%d%H%M%S"
-PORTAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def _update_times(records: list, start: str, end: str) -> list[str]:
 
 
 def portal_now() -> datetime:
-    return datetime.now(PORTAL_TZ).replace(tzinfo=None)
+    return datetime.now(LOCAL_ZONE).replace(tzinfo=None)
 
 
 class DvcPortalConnector:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterator
-from zoneinfo import ZoneInfo
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpClient, HttpPolicy
 from connectors.config import SystemConfig
+from mappings.timeparse import LOCAL_ZONE
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def local_today() -> date:
-    return datetime.now(LOCAL).date()
+    return datetime.now(LOCAL_ZONE).date()
 
 
 class MonitoringConnector:

@@ -24,8 +24,8 @@ from zeep.exceptions import DTDForbidden, EntitiesForbidden, Fault, TransportErr
 from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 from zeep.transports import Transport
 
-from connectors.base import (HealthRecorder, HttpClient, HttpPolicy, SourceError, circuit_breaker, outcome_of_error,
-                             outcome_of_status, retry_transient)
+from connectors.base import (HealthRecorder, HttpClient, HttpPolicy, SourceError, circuit_breaker, elapsed_ms,
+                             outcome_of_error, outcome_of_status, retry_transient)
 from connectors.config import SystemConfig
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class PopulationClient:
         return retry_transient(self.policy, guarded)
 
     def _record(self, endpoint: str, outcome: str, started: float, status: int | None = None) -> None:
-        self.recorder.record(SYSTEM, endpoint, outcome, status, round((time.perf_counter() - started) * 1000, 3))
+        self.recorder.record(SYSTEM, endpoint, outcome, status, elapsed_ms(started))
 
     def close(self) -> None:
         self.http.close()

@@ -1,4 +1,4 @@
 """Sectoral systems of known kinds, declared in sources.yaml: adding one is YAML plus a mapping."""
-from .declaration import SectoralSource, load_declarations, make_connector
+from .declaration import DeclarationError, SectoralSource, load_declarations, make_connector
 
-__all__ = ["SectoralSource", "load_declarations", "make_connector"]
+__all__ = ["DeclarationError", "SectoralSource", "load_declarations", "make_connector"]

@@ -1,24 +1,23 @@
-"""Sectoral source declarations: connectors/sectoral/sources.yaml, plus LIENTHONG_SOURCES_FILE.
+"""Sectoral source declarations: connectors/sectoral/sources.yaml, plus the deployment's own file.
 
-Each entry names a connector ``kind`` (rest_cursor, file_drop, sql), its stream, its mapping
-file and the kind's options. Deployment details (URL, credentials, directory, DSN) come from
-the system's configuration (connectors/config.py) and override nothing declared here except
-where the declaration leaves them out.
+Each entry names a connector ``kind`` and that kind's typed options (``models.py``); a misspelt key
+fails loading with the file, the key and the nearest valid name. Deployment details (URL,
+credentials, directory, DSN) come from the system's configuration (connectors/config.py); a
+deployment option overrides a declared one of the same name, and only options the kind knows.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Callable
 
-import yaml
-
-from connectors.base import HealthRecorder, SourceConnector
+from connectors.base import HealthRecorder, HttpPolicy, SourceConnector
 from connectors.config import SystemConfig
-from hub.settings import lookup
+from mappings import strict_yaml
+
+from .models import SourceDeclaration, SourcesFile
 
 DECLARATIONS = Path(__file__).parent / "sources.yaml"
-KINDS = ("rest_cursor", "file_drop", "sql")
 
 
 class DeclarationError(ValueError):
@@ -27,52 +26,70 @@ class DeclarationError(ValueError):
 
 @dataclass(frozen=True)
 class SectoralSource:
+    """A declared source: its name, and its kind's options as declared."""
+
     name: str
-    kind: str
-    stream: str
-    mapping: str
-    options: dict[str, Any] = field(default_factory=dict)
-    partitions: tuple[str, ...] = ("all",)
+    declaration: SourceDeclaration
+    mapping: str  # the mapping file, resolved against the declaring file's directory
+
+    @property
+    def kind(self) -> str:
+        return self.declaration.kind
+
+    @property
+    def stream(self) -> str:
+        return self.declaration.stream
+
+    @property
+    def partitions(self) -> tuple[str, ...]:
+        return self.declaration.partitions
 
 
-def _parse(name: str, spec: dict, base_dir: Path) -> SectoralSource:
-    spec = dict(spec)
-    kind = spec.pop("kind", None)
-    if kind not in KINDS:
-        raise DeclarationError(f"source {name}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    for required in ("stream", "mapping"):
-        if required not in spec:
-            raise DeclarationError(f"source {name}: missing {required!r}")
-    mapping = spec.pop("mapping")
+def _resolved_mapping(mapping: str, base_dir: Path) -> str:
     if not Path(mapping).is_absolute() and (base_dir / mapping).exists():
-        mapping = str(base_dir / mapping)
-    return SectoralSource(name=name, kind=kind, stream=spec.pop("stream"), mapping=mapping,
-                          partitions=tuple(spec.pop("partitions", ("all",))), options=spec)
+        return str(base_dir / mapping)
+    return mapping
 
 
-def load_declarations() -> dict[str, SectoralSource]:
-    files = [DECLARATIONS]
-    extra = lookup("sources_file")
-    if extra:
-        files.append(Path(extra))
-    sources: dict[str, SectoralSource] = {}
-    for path in files:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for name, spec in (raw.get("sources") or {}).items():
-            sources[name] = _parse(name, spec or {}, path.parent)
+def read_declarations(path: Path) -> dict[str, SectoralSource]:
+    """Every source one file declares (``DeclarationError`` naming the file and key when wrong)."""
+    declared = strict_yaml.load(SourcesFile, path, DeclarationError)
+    return {name: SectoralSource(name, spec, _resolved_mapping(spec.mapping, path.parent))
+            for name, spec in declared.sources.items()}
+
+
+def load_declarations(extra_file: str | Path | None = None) -> dict[str, SectoralSource]:
+    """The shipped declarations, then the deployment's file (``LIENTHONG_SOURCES_FILE``, passed in)."""
+    sources = read_declarations(DECLARATIONS)
+    if extra_file:
+        sources.update(read_declarations(Path(extra_file)))
     return sources
 
 
+ConnectorFactory = Callable[[SectoralSource, SourceDeclaration, SystemConfig, HttpPolicy, "HealthRecorder | None"],
+                            SourceConnector]
+CONNECTOR_KINDS: dict[str, ConnectorFactory] = {}
+
+
+def connector_kind(*kinds: str):
+    """Register the decorated class as the connector of the source kinds named."""
+
+    def register(factory):
+        for kind in kinds:
+            CONNECTOR_KINDS[kind] = factory
+        return factory
+
+    return register
+
+
 def make_connector(source: SectoralSource, config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:
-    options = {**source.options, **config.options}
-    if source.kind == "rest_cursor":
-        from .rest import RestCursorConnector
+    from . import files, rest, sql  # noqa: F401  (each registers its kinds)
 
-        return RestCursorConnector(source, config, options, recorder)
-    if source.kind == "file_drop":
-        from .files import FileDropConnector
-
-        return FileDropConnector(source, config, options, recorder)
-    from .sql import SqlWatermarkConnector
-
-    return SqlWatermarkConnector(source, config, options, recorder)
+    declared = source.declaration
+    overrides = {key: value for key, value in config.options.items() if key in type(declared).model_fields}
+    if overrides:
+        where = f"the deployment options of {source.name}"
+        declared = strict_yaml.validate(type(declared), {**declared.model_dump(by_alias=True), **overrides}, where,
+                                        DeclarationError)
+    policy = HttpPolicy.from_options(config.options)
+    return CONNECTOR_KINDS[declared.kind](source, declared, config, policy, recorder)

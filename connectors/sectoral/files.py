@@ -12,30 +12,30 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from connectors.base import Batch, Checkpoint, HealthRecorder, SourceError
+from connectors.base import Batch, Checkpoint, HealthRecorder, HttpPolicy, SourceError, elapsed_ms
 from connectors.config import SystemConfig
 
-from .declaration import SectoralSource
+from .declaration import SectoralSource, connector_kind
+from .models import FileDropSource
 
 MAX_FIELD = 64 * 1024  # a cell larger than this is hostile or broken, not data
 
 
+@connector_kind("file_drop")
 class FileDropConnector:
-    """Options: directory (else the system URL file:///…), pattern, encoding, delimiter, batch_size."""
-
-    def __init__(self, source: SectoralSource, config: SystemConfig, options: dict, recorder: HealthRecorder | None):
+    def __init__(self, source: SectoralSource, declared: FileDropSource, config: SystemConfig, policy: HttpPolicy,
+                 recorder: HealthRecorder | None):
         self.source = source.name
-        self.declared = source
-        self.options = options
+        self.declared = declared
         self.recorder = recorder or HealthRecorder()
-        directory = options.get("directory") or config.base_url.removeprefix("file://")
+        directory = declared.directory or config.base_url.removeprefix("file://")
         self.directory = Path(directory)
 
     def partitions(self) -> list[str]:
         return list(self.declared.partitions)
 
     def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
-        pattern = self.options.get("pattern", "*.csv")
+        pattern = self.declared.pattern
         files = sorted(p for p in self.directory.glob(pattern) if p.is_file() and p.name > (checkpoint or ""))
         for path in files:
             yield from self._read_file(stream, partition, path)
@@ -43,7 +43,7 @@ class FileDropConnector:
     def _read_file(self, stream: str, partition: str, path: Path) -> Iterator[Batch]:
         started = time.perf_counter()
         data = path.read_bytes()
-        encoding = self.options.get("encoding", "utf-8-sig")
+        encoding = self.declared.encoding
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
@@ -52,8 +52,8 @@ class FileDropConnector:
                         rejects=[({"file": path.name}, f"{path.name}: not valid {encoding} at byte {exc.start}")])
             return
         self._observe(path, "ok", started, len(data))
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.options.get("delimiter", ","))
-        size = int(self.options.get("batch_size", 1000))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.declared.delimiter)
+        size = self.declared.batch_size
         records, rejects = [], []
         try:
             header = next(reader)
@@ -76,15 +76,15 @@ class FileDropConnector:
         yield Batch(stream, partition, records, Checkpoint(stream, partition, path.name), rejects)
 
     def _observe(self, path: Path, outcome: str, started: float, size: int) -> None:
-        self.recorder.record(self.source, f"file:{self.options.get('pattern', '*.csv')}", outcome, None,
-                             round((time.perf_counter() - started) * 1000, 3), size)
+        self.recorder.record(self.source, f"file:{self.declared.pattern}", outcome, None,
+                             elapsed_ms(started), size)
 
     def probe(self) -> None:
         started = time.perf_counter()
         if not self.directory.is_dir():
-            self.recorder.record(self.source, "probe", "reset", None, round((time.perf_counter() - started) * 1000, 3))
+            self.recorder.record(self.source, "probe", "reset", None, elapsed_ms(started))
             raise SourceError(self.source, "probe", "reset", "drop directory missing")
-        self.recorder.record(self.source, "probe", "ok", None, round((time.perf_counter() - started) * 1000, 3))
+        self.recorder.record(self.source, "probe", "ok", None, elapsed_ms(started))
 
     def close(self) -> None:
         pass

@@ -17,11 +17,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from connectors.base import Batch, Checkpoint, HealthRecorder, SourceError
+from connectors.base import Batch, Checkpoint, HealthRecorder, HttpPolicy, SourceError, elapsed_ms
 from connectors.config import SystemConfig
+from connectors.incremental import Position, instant_less
 
-from .declaration import SectoralSource
-from .watermark import parse_instant, start_of_window
+from .declaration import SectoralSource, connector_kind
+from .models import SqlSource
 
 
 def _plain(value):
@@ -34,14 +35,14 @@ def _plain(value):
     return value
 
 
+@connector_kind("sql")
 class SqlWatermarkConnector:
-    """Options: table, watermark_column, key_column, batch_size, overlap_seconds; the system URL is
-    a SQLAlchemy URL (its password, if any, comes from the system's credentials)."""
+    """The system URL is a SQLAlchemy URL (its password, if any, comes from the system's credentials)."""
 
-    def __init__(self, source: SectoralSource, config: SystemConfig, options: dict, recorder: HealthRecorder | None):
+    def __init__(self, source: SectoralSource, declared: SqlSource, config: SystemConfig, policy: HttpPolicy,
+                 recorder: HealthRecorder | None):
         self.source = source.name
-        self.declared = source
-        self.options = options
+        self.declared = declared
         self.recorder = recorder or HealthRecorder()
         url = make_url(config.base_url)
         if config.password:
@@ -55,29 +56,29 @@ class SqlWatermarkConnector:
     @property
     def table(self) -> Table:
         if self._table is None:
-            self._table = Table(self.options["table"], MetaData(), autoload_with=self.engine)
+            self._table = Table(self.declared.table, MetaData(), autoload_with=self.engine)
         return self._table
 
     def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
-        table, o = self.table, self.options
-        mark, key = table.c[o["watermark_column"]], table.c[o["key_column"]]
-        size = int(o.get("batch_size", 1000))
-        position = json.loads(checkpoint) if checkpoint else None
-        if position:
-            overlap = timedelta(seconds=int(o.get("overlap_seconds", 3600)))
-            since = parse_instant(position["mark"])
-            position = {"mark": start_of_window(position["mark"], overlap), "key": ""} if since else None
+        table, declared = self.table, self.declared
+        mark, key = table.c[declared.watermark_column], table.c[declared.key_column]
+        size = declared.batch_size
+        position = Position.decode(checkpoint, "keyset")
+        # A new sync starts an overlap before the last row stored, from the first key.
+        since = instant_less(position.watermark, timedelta(seconds=declared.overlap_seconds))
+        lower = (since, "") if since else None
         while True:
             query = select(table).order_by(mark, key).limit(size)
-            if position:
-                query = query.where(tuple_(mark, key) > (_bind(position["mark"], mark), position["key"]))
+            if lower:
+                query = query.where(tuple_(mark, key) > (_bind(lower[0], mark), lower[1]))
             rows = self._fetch(query, stream)
             records = [{name: _plain(value) for name, value in row.items()} for row in rows]
             if not records:
                 return
             last = records[-1]
-            position = {"mark": str(last[o["watermark_column"]]), "key": str(last[o["key_column"]])}
-            yield Batch(stream, partition, records, Checkpoint(stream, partition, json.dumps(position)))
+            lower = (str(last[declared.watermark_column]), str(last[declared.key_column]))
+            position = position.at_row(*lower)
+            yield Batch(stream, partition, records, Checkpoint(stream, partition, position.encode()))
             if len(records) < size:
                 return
 
@@ -93,9 +94,9 @@ class SqlWatermarkConnector:
             rows = self._attempt(query)
         except DBAPIError as exc:
             outcome = "timeout" if "timeout" in str(exc).lower() else "reset"
-            self.recorder.record(self.source, stream, outcome, None, round((time.perf_counter() - started) * 1000, 3))
+            self.recorder.record(self.source, stream, outcome, None, elapsed_ms(started))
             raise SourceError(self.source, stream, outcome, type(exc.orig).__name__) from None
-        self.recorder.record(self.source, stream, "ok", None, round((time.perf_counter() - started) * 1000, 3),
+        self.recorder.record(self.source, stream, "ok", None, elapsed_ms(started),
                              sum(len(json.dumps(r, default=str)) for r in rows))
         return rows
 

@@ -14,16 +14,13 @@ from datetime import datetime, timezone
 from sqlalchemy import Engine, Table, bindparam, insert, select
 
 from connectors.base import CallObservation, Checkpoint
-from zoneinfo import ZoneInfo
-
-from hub.settings import LOCAL_TZ
+from mappings.timeparse import LOCAL_ZONE
 
 from . import bulk
 from .db import upsert
 from .schema import batch_reconciliation, health_call, metadata, quarantine, raw_batch, sync_checkpoint
 
 RAW_ENCODING = "zstd+jsonl"
-LOCAL_ZONE = ZoneInfo(LOCAL_TZ)
 
 
 @dataclass

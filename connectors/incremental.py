@@ -1,0 +1,107 @@
+"""Incremental state, one typed object for every connector's style, stored as JSON text.
+
+A ``Position`` says where a partition's next read starts: the latest update read (``watermark``),
+and per style what else resuming needs. Its ``style`` names the strategy that reads and moves it:
+
+- ``portal_window``: portal timestamps (yyyyMMddHHmmss, local); an unfinished update window also
+  keeps its end and the update time to resume from;
+- ``iso_watermark``: ISO-8601 instants (REST sources);
+- ``keyset``: (watermark, key) of the last row stored (SQL sources);
+- ``lookback_days``: the last report date read; the next run reads the last days again.
+
+Every style starts a new sync an overlap earlier than its watermark (records committed late with an
+older update time). Checkpoints stored before this module, as plain text ("end>resume>watermark",
+an ISO instant, ``{"mark", "key"}``, a date), are still read (``Position.decode``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable
+
+PORTAL_FORMAT = "%Y%m%d%H%M%S"
+
+
+@dataclass(frozen=True)
+class Position:
+    style: str
+    watermark: str | None = None
+    window_end: str | None = None  # portal_window: the end of a window not read whole yet
+    resume_from: str | None = None  # portal_window: the update time to resume that window from
+    key: str | None = None  # keyset: the key of the last row stored
+
+    @property
+    def unfinished(self) -> bool:
+        return self.resume_from is not None
+
+    def encode(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v is not None}, sort_keys=True,
+                          ensure_ascii=False)
+
+    @classmethod
+    def decode(cls, text: str | None, style: str) -> "Position":
+        """The stored checkpoint of a partition read in ``style`` (None: never synced)."""
+        if not text:
+            return cls(style)
+        if text.startswith("{"):
+            data = json.loads(text)
+            if "style" in data:
+                return cls(**data)
+            return cls(style, watermark=data.get("mark"), key=data.get("key"))  # keyset's first form
+        if style == "portal_window" and ">" in text:  # "end>resume>watermark"
+            end, resume, watermark = (text.split(">") + [""])[:3]
+            return cls(style, watermark=watermark or None, window_end=end, resume_from=resume)
+        return cls(style, watermark=text)
+
+    # --- moving it -------------------------------------------------------------------------------
+
+    def finished(self, watermark: str | None) -> "Position":
+        """After a whole read: only the watermark remains."""
+        return Position(self.style, watermark=watermark)
+
+    def within(self, window_end: str, resume_from: str, watermark: str | None) -> "Position":
+        return replace(self, window_end=window_end, resume_from=resume_from, watermark=watermark)
+
+    def at_row(self, watermark: str, key: str) -> "Position":
+        return replace(self, watermark=watermark, key=key)
+
+
+# --- the time axis of each style -----------------------------------------------------------------
+
+def parse_instant(value) -> datetime | None:
+    """An ISO-8601 instant (naive = UTC), or None when the value is not one."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None  # an unreadable timestamp is the mapping's to quarantine, not the watermark's
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def newest_instant(current: str | None, candidates: Iterable) -> str | None:
+    """The latest of the current watermark and the candidates' well-formed instants."""
+    best = parse_instant(current)
+    for value in candidates:
+        moment = parse_instant(value)
+        if moment is not None and (best is None or moment > best):
+            best = moment
+    return best.isoformat() if best else current
+
+
+def instant_less(watermark: str | None, overlap: timedelta) -> str | None:
+    moment = parse_instant(watermark)
+    return (moment - overlap).isoformat() if moment else None
+
+
+def portal_less(stamp: str, overlap: timedelta) -> str:
+    return (datetime.strptime(stamp, PORTAL_FORMAT) - overlap).strftime(PORTAL_FORMAT)
+
+
+def days_less(day: str, lookback_days: int) -> date:
+    """The first date to read again: the ``lookback_days`` dates ending with ``day``."""
+    return date.fromisoformat(day) - timedelta(days=lookback_days - 1)

@@ -1,0 +1,106 @@
+"""REST paginators by name: each turns a reply into the next request, or None at the end.
+
+The declaration's ``paging.type`` picks one (``models.py`` holds their options); adding a paging
+style is one class registered with ``@paginator``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from .models import CursorPaging, NextLinkPaging, OffsetPaging, PageNumberPaging
+
+Request = tuple[str, dict[str, Any]]  # (path, query parameters)
+PAGINATORS: dict[str, Callable[[Any], "Paginator"]] = {}
+
+
+def paginator(name: str):
+    def register(cls):
+        PAGINATORS[name] = cls
+        return cls
+
+    return register
+
+
+def reply_field(reply: Any, name: str) -> Any:
+    """A top-level field of a JSON object reply, else None (a list or an error text has none)."""
+    return reply.get(name) if isinstance(reply, dict) else None
+
+
+class Paginator:
+    def __init__(self, spec):
+        self.spec = spec
+
+    def first(self, path: str, params: dict) -> Request:
+        raise NotImplementedError
+
+    def after(self, reply: Any, records: list, request: Request) -> Request | None:
+        raise NotImplementedError
+
+
+@paginator("page_number")
+class PageNumber(Paginator):
+    spec: PageNumberPaging
+
+    def first(self, path, params):
+        return path, {**params, self.spec.page_param: self.spec.first_page, self.spec.size_param: self.spec.size}
+
+    def after(self, reply, records, request):
+        path, params = request
+        page = params[self.spec.page_param]
+        if self.spec.total_pages_field:
+            last = page - self.spec.first_page + 1 >= int(reply_field(reply, self.spec.total_pages_field) or 0)
+        else:
+            last = len(records) < self.spec.size
+        return None if last or not records else (path, {**params, self.spec.page_param: page + 1})
+
+
+@paginator("offset")
+class Offset(Paginator):
+    spec: OffsetPaging
+
+    def first(self, path, params):
+        return path, {**params, self.spec.offset_param: 0, self.spec.limit_param: self.spec.limit}
+
+    def after(self, reply, records, request):
+        path, params = request
+        following = params[self.spec.offset_param] + len(records)
+        if self.spec.total_field:
+            last = following >= int(reply_field(reply, self.spec.total_field) or 0)
+        else:
+            last = len(records) < self.spec.limit
+        return None if last or not records else (path, {**params, self.spec.offset_param: following})
+
+
+@paginator("cursor")
+class Cursor(Paginator):
+    spec: CursorPaging
+
+    def first(self, path, params):
+        return path, {**params, self.spec.limit_param: self.spec.limit}
+
+    def after(self, reply, records, request):
+        path, params = request
+        cursor = reply_field(reply, self.spec.cursor_field)
+        return (path, {**params, self.spec.cursor_param: cursor}) if cursor else None
+
+
+@paginator("next_link")
+class NextLink(Paginator):
+    """The link carries every parameter; an absolute link is taken on the system's own host."""
+
+    spec: NextLinkPaging
+
+    def first(self, path, params):
+        return path, {**params, self.spec.limit_param: self.spec.limit}
+
+    def after(self, reply, records, request):
+        link = reply_field(reply, self.spec.next_field)
+        if not link:
+            return None
+        parts = urlsplit(link)
+        return (parts.path + (f"?{parts.query}" if parts.query else "")), {}
+
+
+def paginator_for(spec) -> Paginator:
+    return PAGINATORS[spec.type](spec)
