@@ -20,6 +20,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from connectors.incremental import Position
+
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("ok", "http_4xx", "http_5xx", "timeout", "reset", "soap_fault", "parse_error")
@@ -29,7 +31,11 @@ OUTCOMES = ("ok", "http_4xx", "http_5xx", "timeout", "reset", "soap_fault", "par
 class Checkpoint:
     stream: str
     partition: str
-    value: str
+    value: str  # as stored: an encoded ``connectors.incremental.Position``
+
+    @property
+    def position(self) -> Position:
+        return Position.decode(self.value, "unknown")
 
 
 @dataclass

@@ -14,7 +14,6 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from pathlib import Path
 
 from mappings.admin_units import REFERENCE_DIR, load_admin_units
 

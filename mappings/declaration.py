@@ -1,32 +1,69 @@
 """What a mapping file may say, checked when it loads.
 
-Every key is declared: the top-level sections, the keys of ``pii``, ``verify`` and each child,
-and for a field rule the common keys (``from``, ``type``, ``required``, ``check_only``) plus the
-options its rule type registers (``mappings/converters.py``). An unknown or misspelt key fails
-the load with a ``MappingError`` naming the key and the nearest valid name; ``Mapping.load`` adds
-the file.
+Every key is declared: the document's sections are typed models (``MappingFile``), and a field
+rule has the common keys (``from``, ``type``, ``required``, ``check_only``) plus the options its
+rule type registers (``mappings/converters.py``), checked against the registry (rule types can
+be added at run time). An unknown or misspelt key fails the load with a ``MappingError`` naming
+the key and the nearest valid name; ``Mapping.load`` adds the file. docs/schemas/mappings.md is
+generated from both.
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
+
+from pydantic import Field
 
 from mappings import converters  # noqa: F401  (registers the built-in rule types)
+from mappings import strict_yaml
 from mappings.converters import top_level_field
 from mappings.pii import PiiPolicy
 from mappings.registry import RULE_TYPES, UNRESOLVED, MappingError, Scope
+from mappings.strict_yaml import StrictModel, nearest as _nearest
 
-MAPPING_KEYS = ("source", "stream", "target", "record_key", "fields", "children", "pii", "verify",
-                "unknown_fields", "ignore")
-REQUIRED_MAPPING_KEYS = ("source", "stream", "target", "record_key", "fields")
-PII_KEYS = ("hash", "drop")
-VERIFY_KEYS = ("system", "id", "name")
-CHILD_KEYS = ("from", "target", "fields")
-# Schema drift guard: "quarantine" quarantines a record carrying a top-level field the mapping
-# does not know (neither mapped, nor dropped as personal data, nor listed under ``ignore``).
-UNKNOWN_FIELDS_POLICIES = ("quarantine",)
 COMMON_RULE_KEYS = ("type", "required", "check_only")
+FieldNames = list[str]
+# A field rule: its keys depend on its type's registered options (checked by ``FieldRule.parse``).
+RuleSpec = dict[str, Any] | None
+Rules = dict[str, RuleSpec]
+
+
+class PiiSection(StrictModel):
+    hash: FieldNames = Field(default_factory=list, description='IDs -> keyed hashes ("L[].F" inside lists)')
+    drop: FieldNames = Field(default_factory=list, description="names, phones, e-mails: never stored")
+
+
+class VerifySection(StrictModel):
+    """Whom to check against a national register first."""
+
+    system: str
+    id: str
+    name: str
+
+
+class ChildSection(StrictModel):
+    """Rows exploded from a list-valued field of each record."""
+
+    source_list: str = Field(alias="from", description='"A", or "A[].B" for the Bs of every A')
+    target: str
+    fields: Rules = Field(min_length=1, description="output field -> rule")
+
+
+class MappingFile(StrictModel):
+    """A mapping file: mappings/<source>_<stream>.yaml."""
+
+    source: str
+    stream: str
+    target: str = Field(description="the canonical table fed")
+    record_key: str | FieldNames = Field(description='the source field(s) naming a record; several join with ":"')
+    fields: Rules = Field(min_length=1, description="output field -> rule")
+    children: list[ChildSection] = Field(default_factory=list)
+    pii: PiiSection | None = None
+    verify: VerifySection | None = None
+    # Schema drift guard: "quarantine" quarantines a record carrying a top-level field the mapping
+    # does not know (neither mapped, nor dropped as personal data, nor listed under ``ignore``).
+    unknown_fields: Literal["quarantine"] | None = None
+    ignore: FieldNames = Field(default_factory=list, description="fields known but not mapped")
 
 
 def check_keys(where: str, spec: Any, valid: Iterable[str], required: Iterable[str] = ()) -> None:
@@ -42,23 +79,12 @@ def check_keys(where: str, spec: Any, valid: Iterable[str], required: Iterable[s
             raise MappingError(f"{prefix}missing key {key!r}")
 
 
-def _named_entries(where: str, spec: Any) -> dict:
-    if not isinstance(spec, dict) or not spec:
-        raise MappingError(f"{where}: expected one entry per output field, got {spec!r:.60}")
-    return spec
-
-
 def _names(where: str, value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(name, str) and name for name in value):
         raise MappingError(f"{where}: expected a list of field names, got {value!r:.60}")
     return value
-
-
-def _nearest(key: Any, valid: tuple[str, ...], what: str = "keys") -> str:
-    close = difflib.get_close_matches(str(key), valid, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else f" (valid {what}: {', '.join(valid)})"
 
 
 @dataclass(frozen=True)
@@ -116,42 +142,25 @@ class ChildMapping:
     fields: tuple[FieldRule, ...]
 
     @classmethod
-    def parse(cls, spec: dict, where: str = "children[0]") -> "ChildMapping":
-        check_keys(where, spec, CHILD_KEYS, required=CHILD_KEYS)
-        rules = _named_entries(f"{where}.fields", spec["fields"])
-        return cls(source_list=spec["from"], target=spec["target"],
-                   fields=tuple(FieldRule.parse(name, rule, f"{where}.fields") for name, rule in rules.items()))
+    def parse(cls, spec: ChildSection, where: str = "children[0]") -> "ChildMapping":
+        return cls(source_list=spec.source_list, target=spec.target,
+                   fields=tuple(FieldRule.parse(name, rule, f"{where}.fields") for name, rule in spec.fields.items()))
 
 
 def parse_mapping(raw: Any) -> dict[str, Any]:
     """The arguments of ``Mapping`` declared by a mapping file's content."""
-    check_keys("", raw, MAPPING_KEYS, required=REQUIRED_MAPPING_KEYS)
-    rules = _named_entries("fields", raw["fields"])
-    if raw.get("pii") is not None:
-        check_keys("pii", raw["pii"], PII_KEYS)
-        for key in PII_KEYS:
-            _names(f"pii.{key}", raw["pii"].get(key))
-    _names("ignore", raw.get("ignore"))
-    if raw.get("verify") is not None:
-        check_keys("verify", raw["verify"], VERIFY_KEYS, required=VERIFY_KEYS)
-    policy = raw.get("unknown_fields")
-    if policy is not None and policy not in UNKNOWN_FIELDS_POLICIES:
-        suggestion = _nearest(policy, UNKNOWN_FIELDS_POLICIES, "policies")
-        raise MappingError(f"unknown_fields: {policy!r} is not a policy{suggestion}")
-    children = raw.get("children") or []
-    if not isinstance(children, list):
-        raise MappingError(f"children: expected a list of child mappings, got {children!r:.60}")
-    record_key = raw["record_key"]
+    declared = strict_yaml.validate(MappingFile, raw, None, MappingError)
+    record_key = declared.record_key
     return dict(
-        source=raw["source"],
-        stream=raw["stream"],
-        target=raw["target"],
-        record_key=record_key if isinstance(record_key, str) else tuple(_names("record_key", record_key)),
-        pii=PiiPolicy.from_spec(raw.get("pii")),
-        fields=tuple(FieldRule.parse(name, spec) for name, spec in rules.items()),
-        children=tuple(ChildMapping.parse(spec, f"children[{i}]") for i, spec in enumerate(children)),
-        verify=raw.get("verify"),
-        known_fields=_known_fields(raw) if policy == "quarantine" else None,
+        source=declared.source,
+        stream=declared.stream,
+        target=declared.target,
+        record_key=record_key if isinstance(record_key, str) else tuple(record_key),
+        pii=PiiPolicy.from_spec(declared.pii.model_dump() if declared.pii else None),
+        fields=tuple(FieldRule.parse(name, spec) for name, spec in declared.fields.items()),
+        children=tuple(ChildMapping.parse(spec, f"children[{i}]") for i, spec in enumerate(declared.children)),
+        verify=declared.verify.model_dump() if declared.verify else None,
+        known_fields=_known_fields(raw) if declared.unknown_fields == "quarantine" else None,
     )
 
 

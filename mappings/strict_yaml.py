@@ -53,12 +53,13 @@ def describe(error: ValidationError) -> str:
     return "; ".join(dict.fromkeys(lines))
 
 
-def validate(model: type[Model], data: Any, source: str | Path, error: type[Exception] = ValueError) -> Model:
-    """``model`` from parsed YAML, or ``error`` naming ``source`` (the file) and every problem."""
+def validate(model: type[Model], data: Any, source: str | Path | None, error: type[Exception] = ValueError) -> Model:
+    """``model`` from parsed YAML, or ``error`` naming ``source`` (the file, unless the caller adds
+    it) and every problem."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise error(f"{source}: {describe(exc)}") from None
+        raise error(f"{source}: {describe(exc)}" if source else describe(exc)) from None
 
 
 def load(model: type[Model], path: Path, error: type[Exception] = ValueError) -> Model:

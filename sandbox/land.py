@@ -3,6 +3,11 @@
 GET {base}/api/v1/thua-dat?limit=&cursor=&updated_since=   header X-API-Key
 -> {"data": [parcel...], "next_cursor": str | null, "has_more": bool}
 
+GET {base}/api/v1/thua-dat/trang?page=&page_size=&updated_since=   (or offset=&limit=)
+-> {"data": [parcel...], "total": int, "total_pages": int, "next": "/api/v1/thua-dat/trang?…" | null}
+The same listing paged by number, by offset or by following ``next``: the paging styles a
+declared REST source can use without code (connectors/sectoral/paging.py).
+
 Parcels are listed by ``capNhatLuc`` (update time, ISO-8601 +07:00) then id; the cursor is
 opaque (it carries the position and the filter). The real land systems publish no pull API
 (sectoral.md section 3); field names follow the land-dossier messages (SoHieuBanDo, SoThuTuThua,
@@ -17,6 +22,7 @@ import json
 import random
 from datetime import date, datetime
 from functools import cached_property
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, HTTPException, Query
 
@@ -145,5 +151,28 @@ def create_land_app(scenario: Scenario, api_keys: set[str], switches: FaultSwitc
         ledger.served(SYSTEM, STREAM, keys)
         more = end < len(parcels)
         return {"data": page, "next_cursor": encode_cursor(end, since) if more else None, "has_more": more}
+
+    @app.get("/api/v1/thua-dat/trang", dependencies=[Depends(api_key_guard(api_keys))])
+    def list_parcel_pages(
+        page: int | None = Query(None, ge=1, description="page number, from 1"),
+        page_size: int = Query(100, ge=1, le=MAX_LIMIT),
+        offset: int | None = Query(None, ge=0, description="instead of page: records to skip"),
+        limit: int | None = Query(None, ge=1, le=MAX_LIMIT, description="with offset: records per page"),
+        updated_since: str | None = Query(None, description="ISO-8601 with offset; records updated at or after it"),
+    ):
+        first = parcels.first_updated_since(parse_aware(updated_since, "updated_since")) if updated_since else 0
+        size = limit if offset is not None and limit else page_size
+        skip = offset if offset is not None else ((page or 1) - 1) * size
+        start, total = first + skip, len(parcels) - first
+        end = min(start + size, len(parcels))
+        keys = [parcels.record(i)["maThuaDat"] for i in range(start, end)]
+        ledger.served(SYSTEM, STREAM, keys)
+        records = [injector.apply(parcels.record(i), key) for i, key in zip(range(start, end), keys)]
+        query = {"offset": skip + size, "limit": size} if offset is not None else {"page": (page or 1) + 1,
+                                                                                     "page_size": size}
+        if updated_since:
+            query["updated_since"] = updated_since
+        following = f"/api/v1/thua-dat/trang?{urlencode(query)}" if end < len(parcels) else None
+        return {"data": records, "total": total, "total_pages": -(-total // size), "next": following}
 
     return app

@@ -23,7 +23,7 @@ def test_reads_one_batch_per_report_date_with_that_date_as_checkpoint(sandbox):
     connector = MonitoringConnector(_config(sandbox, period={"start": "2025-08-09", "end": "2025-08-31"}),
                                     today=lambda: date(2025, 8, 10))
     batches = list(connector.read("bao_cao_tinh", "all", None))
-    assert [b.checkpoint.value for b in batches] == ["2025-08-09", "2025-08-10"]
+    assert [b.checkpoint.position.watermark for b in batches] == ["2025-08-09", "2025-08-10"]
     assert all(len(b.records) == 34 for b in batches)
 
 
@@ -31,7 +31,7 @@ def test_every_run_reads_the_last_days_again_for_late_reports(sandbox):
     connector = MonitoringConnector(_config(sandbox, lookback_days=2), today=lambda: date(2025, 8, 12))
     batches = list(connector.read("bao_cao_tinh", "all", "2025-08-10"))
     # the two days already read (9 and 10 Aug) come again, then the new ones
-    assert [b.checkpoint.value for b in batches] == ["2025-08-09", "2025-08-10", "2025-08-11", "2025-08-12"]
+    assert [b.checkpoint.position.watermark for b in batches] == ["2025-08-09", "2025-08-10", "2025-08-11", "2025-08-12"]
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 
 from connectors.base import HealthRecorder
 from connectors.dvc_portal import DvcPortalConnector, PortalClient, PortalError
-from connectors.dvc_portal.connector import WindowCheckpoint
 from connectors.config import Secret, SystemConfig
 
 
@@ -16,7 +15,7 @@ def test_reads_every_dossier_of_a_province_in_pages_each_with_where_to_resume(po
     connector = DvcPortalConnector(portal_config)
     batches = list(connector.read("dossiers", "H18", None))
     assert [len(b.records) for b in batches] == [150, 100]
-    first, last = (WindowCheckpoint.parse(b.checkpoint.value) for b in batches)
+    first, last = (b.checkpoint.position for b in batches)
     latest_on_first_page = max(r["NgayCapNhat"] for r in batches[0].records)
     assert first.watermark == latest_on_first_page
     assert last.resume_from is None  # the window was read whole: only the watermark remains

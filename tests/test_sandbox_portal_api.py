@@ -138,11 +138,11 @@ def test_the_watermark_is_the_portals_latest_update_so_a_hub_clock_ahead_of_the_
         hub_a_year_ahead = DvcPortalConnector(portal_config, clock=lambda: datetime(2026, 7, 20, 12))
         first = list(hub_a_year_ahead.read("dossiers", "H26", None))
         latest = max(r["NgayCapNhat"] for b in first for r in b.records)
-        assert first[-1].checkpoint.value == latest <= "20250720120000"
+        assert first[-1].checkpoint.position.watermark == latest <= "20250720120000"
         control(moving, "/clock", {"advance_seconds": 86_400})
         second = list(hub_a_year_ahead.read("dossiers", "H26", first[-1].checkpoint.value))
         assert any(r["NgayCapNhat"] > "20250720120000" for b in second for r in b.records)
-        assert second[-1].checkpoint.value > latest
+        assert second[-1].checkpoint.position.watermark > latest
         control(moving, "/clock", {"as_of": "2025-07-19T12:00:00"})  # nothing new: the watermark stays
         third = list(hub_a_year_ahead.read("dossiers", "H26", second[-1].checkpoint.value))
         assert third[-1].checkpoint.value == second[-1].checkpoint.value

@@ -5,7 +5,7 @@
   ``overlap`` earlier, so records updated late, or updated while we paged, are read again
   (unchanged re-reads cost no write). The watermark comes from the portal's own timestamps, not the
   hub's clock: a hub clock ahead of the portal's must not skip updates. Within a window every page
-  carries where to resume (``WindowCheckpoint``).
+  carries where to resume (a ``portal_window`` ``Position``).
 - ``procedures``: the province's procedure catalogue with each procedure's full package
   (components, and which database could replace each), read whole every time.
 - ``reported_online``: the portal's own public aggregates (provide-online-tree) for the
@@ -13,47 +13,18 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder
 from connectors.config import SystemConfig
+from connectors.incremental import Position, portal_less
 from mappings.admin_units import load_admin_units
 from mappings.timeparse import LOCAL_ZONE
 
 from .client import PortalClient
 
 PORTAL_DATE = "%Y%m%d%H%M%S"
-
-
-@dataclass(frozen=True)
-class WindowCheckpoint:
-    """A dossier partition's incremental state, stored as text.
-
-    ``watermark``, stored alone once a window was read whole: the latest update time read. While a
-    window is unfinished, also its end and the update time to resume it from: "end>resume>watermark".
-    """
-
-    watermark: str | None
-    window_end: str | None = None
-    resume_from: str | None = None
-
-    @classmethod
-    def parse(cls, value: str | None) -> "WindowCheckpoint":
-        if not value:
-            return cls(None)
-        parts = value.split(">")
-        if len(parts) == 1:
-            return cls(parts[0])
-        end, resume, watermark = (parts + [""])[:3]
-        return cls(watermark or None, end, resume)
-
-    @property
-    def value(self) -> str:
-        if self.resume_from is None:
-            return str(self.watermark)
-        return f"{self.window_end}>{self.resume_from}>{self.watermark or ''}"
 
 
 def _update_times(records: list, start: str, end: str) -> list[str]:
@@ -106,7 +77,7 @@ class DvcPortalConnector:
             if code:
                 packages += (self.client.call("LayThuTuc", maTTHC=code).get("result") or [])[:1]
         read_at = self.clock().strftime(PORTAL_DATE)
-        yield Batch("procedures", partition, packages, Checkpoint("procedures", partition, read_at))
+        yield Batch("procedures", partition, packages, Checkpoint("procedures", partition, Position("full_read", read_at).encode()))
 
     def _reported_online(self, partition: str) -> Iterator[Batch]:
         period = {"fromDate": self.reporting_from, "toDate": self.clock().date().isoformat()}
@@ -117,7 +88,8 @@ class DvcPortalConnector:
         as_of = (reply.get("period") or {}).get("asOf") if isinstance(reply, dict) else None
         # The request's period travels with the figures: without it they mean nothing.
         records = [{**parent, **period, "asOf": as_of}] if isinstance(parent, dict) else []
-        yield Batch("reported_online", partition, records, Checkpoint("reported_online", partition, period["toDate"]))
+        yield Batch("reported_online", partition, records, Checkpoint("reported_online", partition,
+                                                                   Position("full_read", period["toDate"]).encode()))
 
     def _dossiers(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
         """Pages of one update window, each batch carrying where to resume after it.
@@ -128,12 +100,11 @@ class DvcPortalConnector:
         province over. Re-read records that did not change cost no write.
         """
         stream = "dossiers"
-        window = WindowCheckpoint.parse(checkpoint)
-        if window.resume_from is not None:  # an interrupted window: finish it
+        window = Position.decode(checkpoint, "portal_window")
+        if window.unfinished:  # an interrupted window: finish it
             start, end = window.resume_from, window.window_end
         else:
-            start = ((datetime.strptime(window.watermark, PORTAL_DATE) - self.overlap).strftime(PORTAL_DATE)
-                     if window.watermark else self.initial_watermark)
+            start = portal_less(window.watermark, self.overlap) if window.watermark else self.initial_watermark
             end = self.clock().strftime(PORTAL_DATE)
         watermark = window.watermark or self.initial_watermark
         page = 1
@@ -146,10 +117,10 @@ class DvcPortalConnector:
             watermark = max([watermark, *stamps])
             last = not records or page * self.page_size >= total
             if last:
-                value = WindowCheckpoint(watermark).value
+                position = window.finished(watermark)
             else:
-                value = WindowCheckpoint(watermark, end, self._resume_point(stamps, start)).value
-            yield Batch(stream, partition, records, Checkpoint(stream, partition, value))
+                position = window.within(end, self._resume_point(stamps, start), watermark)
+            yield Batch(stream, partition, records, Checkpoint(stream, partition, position.encode()))
             if last:
                 return
             page += 1
@@ -157,8 +128,7 @@ class DvcPortalConnector:
     def _resume_point(self, stamps: list[str], start: str) -> str:
         if not stamps:
             return start
-        resume = (datetime.strptime(max(stamps), PORTAL_DATE) - self.overlap).strftime(PORTAL_DATE)
-        return max(resume, start)
+        return max(portal_less(max(stamps), self.overlap), start)
 
     def probe(self) -> None:
         self.client.login()

@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpClient, HttpPolicy
 from connectors.config import SystemConfig
+from connectors.incremental import Position, days_less
 from mappings.timeparse import LOCAL_ZONE
 
 
@@ -46,8 +47,9 @@ class MonitoringConnector:
         if stream not in self.paths:
             raise ValueError(f"monitoring has no stream {stream!r}")
         start = self.first_date
-        if checkpoint:
-            start = max(start, date.fromisoformat(checkpoint) - timedelta(days=self.lookback - 1))
+        position = Position.decode(checkpoint, "lookback_days")
+        if position.watermark:
+            start = max(start, days_less(position.watermark, self.lookback))
         end = min(self.today(), self.last_date) if self.last_date else self.today()
         day = start
         while day <= end:
@@ -56,7 +58,8 @@ class MonitoringConnector:
                 params["bao_gom_tre_han"] = "true"  # late reports too: complete, flagged by dung_han
             reply = self.http.get_json(self.paths[stream], params=params, endpoint=stream)
             records = reply.get("du_lieu") or [] if isinstance(reply, dict) else []
-            yield Batch(stream, partition, records, Checkpoint(stream, partition, day.isoformat()))
+            yield Batch(stream, partition, records,
+                        Checkpoint(stream, partition, position.finished(day.isoformat()).encode()))
             day += timedelta(days=1)
 
     def probe(self) -> None:

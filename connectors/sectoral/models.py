@@ -31,33 +31,32 @@ class PageNumberPaging(StrictModel):
     total_pages_field: str | None = None
 
 
-class OffsetPaging(StrictModel):
+class LimitedPaging(StrictModel):
+    limit_param: str = "limit"
+    limit: PositiveInt = 100
+
+
+class OffsetPaging(LimitedPaging):
     """``offset``/``limit``; the end is a short page (or ``offset`` reaching ``total_field``)."""
 
     type: Literal["offset"]
     offset_param: str = "offset"
-    limit_param: str = "limit"
-    limit: PositiveInt = 100
     total_field: str | None = None
 
 
-class CursorPaging(StrictModel):
+class CursorPaging(LimitedPaging):
     """An opaque cursor from each reply (``cursor_field``) sent back as ``cursor_param``; none ends."""
 
     type: Literal["cursor"]
     cursor_field: str = "next_cursor"
     cursor_param: str = "cursor"
-    limit_param: str = "limit"
-    limit: PositiveInt = 100
 
 
-class NextLinkPaging(StrictModel):
+class NextLinkPaging(LimitedPaging):
     """Each reply names the next page's URL (``next_field``, absolute or relative); none ends."""
 
     type: Literal["next_link"]
     next_field: str = "next"
-    limit_param: str = "limit"
-    limit: PositiveInt = 100
 
 
 Paging = Annotated[Union[PageNumberPaging, OffsetPaging, CursorPaging, NextLinkPaging], Field(discriminator="type")]
@@ -76,10 +75,10 @@ class RestSource(Common):
     """A JSON REST listing, paged by any registered paginator, optionally incremental."""
 
     kind: Literal["rest"]
-    path: str
-    records_field: str = "data"
-    paging: Paging
-    incremental: IsoWatermark | None = None
+    path: str = Field(description="the listing's path below the system URL")
+    records_field: str = Field("data", description="the reply's field holding the page's records")
+    paging: Paging = Field(description="how pages follow each other: one of the paging sections below")
+    incremental: IsoWatermark | None = Field(None, description="absent: every sync reads the whole listing")
     api_key_header: str | None = Field(None, description="the header carrying the system's password as API key")
 
 
@@ -115,10 +114,10 @@ class FileDropSource(Common):
 
     kind: Literal["file_drop"]
     directory: str | None = Field(None, description="else the system URL file:///…")
-    pattern: str = "*.csv"
-    encoding: str = "utf-8-sig"
+    pattern: str = Field("*.csv", description="file names read, in name order; the checkpoint is the last one stored")
+    encoding: str = Field("utf-8-sig", description="a file that does not decode becomes one reject with its reason")
     delimiter: str = ","
-    batch_size: PositiveInt = 1000
+    batch_size: PositiveInt = Field(1000, description="rows per batch")
 
 
 class SqlSource(Common):
@@ -126,10 +125,10 @@ class SqlSource(Common):
 
     kind: Literal["sql"]
     table: str
-    watermark_column: str
-    key_column: str
-    batch_size: PositiveInt = 1000
-    overlap_seconds: int = Field(3600, ge=0)
+    watermark_column: str = Field(description="the update time (or any column growing with each change)")
+    key_column: str = Field(description="breaks ties of the watermark: the keyset is (watermark, key)")
+    batch_size: PositiveInt = Field(1000, description="rows per batch")
+    overlap_seconds: int = Field(3600, ge=0, description="a new sync starts this much before the checkpoint")
 
 
 SourceDeclaration = Annotated[Union[RestSource, RestCursorSource, FileDropSource, SqlSource],
@@ -139,7 +138,8 @@ SourceDeclaration = Annotated[Union[RestSource, RestCursorSource, FileDropSource
 class SourcesFile(StrictModel):
     """A sources file: ``sources:`` maps each source's name to its declaration."""
 
-    sources: dict[str, SourceDeclaration] = Field(default_factory=dict)
+    sources: dict[str, SourceDeclaration] = Field(default_factory=dict,
+                                                  description="source name -> declaration; ``kind`` picks the model")
 
     @field_validator("sources", mode="before")
     @classmethod

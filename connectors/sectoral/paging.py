@@ -72,12 +72,16 @@ class Offset(Paginator):
         return None if last or not records else (path, {**params, self.spec.offset_param: following})
 
 
-@paginator("cursor")
-class Cursor(Paginator):
-    spec: CursorPaging
+class Limited(Paginator):
+    """The first request asks for ``limit`` records; what follows comes from the reply."""
 
     def first(self, path, params):
         return path, {**params, self.spec.limit_param: self.spec.limit}
+
+
+@paginator("cursor")
+class Cursor(Limited):
+    spec: CursorPaging
 
     def after(self, reply, records, request):
         path, params = request
@@ -86,13 +90,10 @@ class Cursor(Paginator):
 
 
 @paginator("next_link")
-class NextLink(Paginator):
+class NextLink(Limited):
     """The link carries every parameter; an absolute link is taken on the system's own host."""
 
     spec: NextLinkPaging
-
-    def first(self, path, params):
-        return path, {**params, self.spec.limit_param: self.spec.limit}
 
     def after(self, reply, records, request):
         link = reply_field(reply, self.spec.next_field)
