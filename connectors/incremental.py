@@ -8,7 +8,8 @@ and per style what else resuming needs. Its ``style`` names the strategy that re
 - ``iso_watermark``: ISO-8601 instants (REST sources);
 - ``keyset``: (watermark, key) of the last row stored (SQL sources);
 - ``lookback_days``: the last report date read; the next run reads the last days again;
-- ``full_read``: a stream read whole every time (a catalogue): when it was last read.
+- ``full_read``: a stream read whole every time (a catalogue): when it was last read;
+- ``last_file``: the name of the last file of a drop stored (files are read in name order).
 
 Every style starts a new sync an overlap earlier than its watermark (records committed late with an
 older update time). Checkpoints stored before this module, as plain text ("end>resume>watermark",

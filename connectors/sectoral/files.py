@@ -14,6 +14,7 @@ from typing import Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpPolicy, SourceError, elapsed_ms
 from connectors.config import SystemConfig
+from connectors.incremental import Position
 
 from .declaration import SectoralSource, connector_kind
 from .models import FileDropSource
@@ -36,7 +37,8 @@ class FileDropConnector:
 
     def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
         pattern = self.declared.pattern
-        files = sorted(p for p in self.directory.glob(pattern) if p.is_file() and p.name > (checkpoint or ""))
+        stored = Position.decode(checkpoint, "last_file").watermark or ""
+        files = sorted(path for path in self.directory.glob(pattern) if path.is_file() and path.name > stored)
         for path in files:
             yield from self._read_file(stream, partition, path)
 
@@ -48,7 +50,7 @@ class FileDropConnector:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             self._observe(path, "parse_error", started, len(data))
-            yield Batch(stream, partition, [], Checkpoint(stream, partition, path.name),
+            yield Batch(stream, partition, [], Checkpoint(stream, partition, Position("last_file", path.name).encode()),
                         rejects=[({"file": path.name}, f"{path.name}: not valid {encoding} at byte {exc.start}")])
             return
         self._observe(path, "ok", started, len(data))
@@ -73,7 +75,7 @@ class FileDropConnector:
             if len(records) + len(rejects) >= size:
                 yield Batch(stream, partition, records, None, rejects)
                 records, rejects = [], []
-        yield Batch(stream, partition, records, Checkpoint(stream, partition, path.name), rejects)
+        yield Batch(stream, partition, records, Checkpoint(stream, partition, Position("last_file", path.name).encode()), rejects)
 
     def _observe(self, path: Path, outcome: str, started: float, size: int) -> None:
         self.recorder.record(self.source, f"file:{self.declared.pattern}", outcome, None,
