@@ -82,7 +82,8 @@ def test_with_auto_migrate_off_report_on_an_empty_warehouse_exits_4_naming_db_up
 @pytest.mark.parametrize("command", [["health"], ["check"], ["publish"], ["sync", "dvc_portal", "--partition", "H52"],
                                      ["run", "--source", "dvc_portal"], ["db", "grant-dashboard", "--print"]])
 def test_with_auto_migrate_off_no_command_touches_an_empty_warehouse(user, command):
-    result = lienthong(*command, LIENTHONG_AUTO_MIGRATE="off")
+    # The portal is configured (never called): configuration is checked before the warehouse.
+    result = lienthong(*command, LIENTHONG_AUTO_MIGRATE="off", LIENTHONG_DVC_PORTAL_URL="http://127.0.0.1:9")
     assert_one_line_error(result, 4, "`lienthong db upgrade`")
     assert inspect(create_engine(f"sqlite:///{user / 'var' / 'lienthong.db'}")).get_table_names() == []
 
