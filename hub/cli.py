@@ -1,6 +1,7 @@
 """``lienthong``: the hub's command line. Every command calls the stage functions in hub.pipeline."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from contextlib import contextmanager
@@ -337,6 +338,33 @@ def health(probe: bool = typer.Option(False, "--probe", help="First send one che
         table.add_row(row["system"], row["outcome"], str(row["calls"]),
                       f"{latency:.1f}" if latency is not None else "–", str(row["last_seen"]))
     console.print(table)
+
+
+@app.command(epilog="Example: lienthong doctor --json")
+def doctor(as_json: bool = typer.Option(False, "--json", help="One JSON object per check, for machines."),
+           airflow: bool = typer.Option(True, "--airflow/--no-airflow",
+                                        help="Also look up Airflow's connections (when Airflow is installed).")):
+    """Check this installation: settings, warehouse and its schema, PII key, every system (reachable,
+    authenticated, latency), Airflow's connections. The first thing to run when something fails.
+
+    Exits 0 only when every check is ok; else 3 (configuration), 4 (warehouse) or 5 (a system)."""
+    from hub.doctor import diagnose, exit_class
+
+    configure_logging(Path(os.environ.get("LIENTHONG_VAR_DIR", "var")).resolve())
+    checks = diagnose(airflow=airflow)
+    if as_json:
+        typer.echo(json.dumps([{**dataclasses.asdict(c), "ok": c.ok} for c in checks], ensure_ascii=False, indent=1))
+    else:
+        table = Table("component", "check", "status", "detail", "from", "hint", "ms", title="lienthong doctor")
+        colours = {"ok": "green", "fail": "red", "skip": "yellow"}
+        for c in checks:
+            table.add_row(c.component, c.check, f"[{colours[c.status]}]{c.status}[/{colours[c.status]}]", c.detail,
+                          c.origin, c.hint, f"{c.latency_ms:.0f}" if c.latency_ms is not None else "", )
+        console.print(table)
+    failed = exit_class(checks)
+    if failed:
+        raise typer.Exit(int(ExitCode[{"configuration": "CONFIGURATION", "warehouse": "WAREHOUSE",
+                                       "system": "SOURCE_UNREACHABLE"}[failed]]))
 
 
 # --- helpers ----------------------------------------------------------------------------------
