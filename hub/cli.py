@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer._click.exceptions import UsageError  # Typer's own Click: the class its parser raises
 from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -28,11 +29,16 @@ from hub.settings import Settings
 
 class _ErrorReportingGroup(TyperGroup):
     """Turns an error raised by any command into one line and its class's exit code
-    (hub/cli_errors.py); usage errors of Typer itself and explicit exits pass through."""
+    (hub/cli_errors.py), Click's own usage errors (a missing argument, an unknown command or
+    option) too; explicit exits pass through."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            path = exc.ctx.command_path if exc.ctx else ctx.command_path
+            typer.echo(f"lienthong: {exc.format_message()} (see `{path} --help`)", err=True)
+            raise typer.Exit(int(ExitCode.USAGE)) from None
         except (typer.TyperException, typer.Exit, typer.Abort):
             raise
         except Exception as exc:
