@@ -79,15 +79,38 @@ class CallObservation:
     observed_at: datetime
 
 
+@dataclass(frozen=True)
+class RetryNotice:
+    """A failed call about to be retried: what a waiting user is told (no URL, payload or secret)."""
+
+    system: str
+    endpoint: str
+    reason: str  # "connection refused", "HTTP 503", ...
+    retry: int  # 1 for the first retry
+    retries: int  # how many this layer allows
+    wait_seconds: float
+
+    def __str__(self) -> str:
+        return (f"{self.system} {self.endpoint}: {self.reason}, retry {self.retry}/{self.retries} "
+                f"in {self.wait_seconds:.0f} s")
+
+
 @dataclass
 class HealthRecorder:
     """Collects one observation per HTTP attempt; the pipeline drains them into the warehouse.
+    ``on_retry``, when set, hears each retry before its back-off starts (the CLI's progress line):
+    the caller passes it in, so connectors need nothing from the hub.
 
     Fetching, verification and loading run in different threads, hence the lock.
     """
 
     observations: list[CallObservation] = field(default_factory=list)
+    on_retry: Callable[[RetryNotice], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def retrying(self, notice: RetryNotice) -> None:
+        if self.on_retry is not None:
+            self.on_retry(notice)
 
     def record(self, system: str, endpoint: str, outcome: str, http_status: int | None = None,
                latency_ms: float | None = None, size: int = 0) -> None:
@@ -117,6 +140,20 @@ def outcome_of_error(error: BaseException | None) -> str:
     return "reset"
 
 
+_REASONS = (("refused", "connection refused"), ("timed out", "timed out"), ("timeout", "timed out"),
+            ("name or service not known", "host not found"), ("nameresolution", "host not found"),
+            ("reset", "connection reset"), ("disconnected", "connection reset"), ("aborted", "connection reset"))
+
+
+def failure_reason(error: BaseException | None, status: int | None = None) -> str:
+    """A few words on why an attempt failed, fit to show a user: fixed phrases, never the error's
+    own text (it can hold a URL with its query)."""
+    if status:
+        return f"HTTP {status}"
+    text = f"{type(error).__name__} {error}".lower()
+    return next((reason for marker, reason in _REASONS if marker in text), type(error).__name__)
+
+
 class ObservedRetry(Retry):
     """urllib3 Retry that reports each attempt it retries, so health sees every failed call.
 
@@ -124,23 +161,33 @@ class ObservedRetry(Retry):
     exception), which keeps one observation per attempt and none twice.
     """
 
-    def __init__(self, *args, on_retry: Callable[[str, int | None], None] | None = None, **kwargs):
+    def __init__(self, *args, on_retry: Callable[[str, int | None], None] | None = None,
+                 on_wait: Callable[[str, int, float], None] | None = None, reason: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.on_retry = on_retry
+        self.on_retry, self.on_wait = on_retry, on_wait
+        self.reason = reason  # why the last attempt failed
 
     def new(self, **kwargs):
         retry = super().new(**kwargs)
-        retry.on_retry = self.on_retry
+        retry.on_retry, retry.on_wait, retry.reason = self.on_retry, self.on_wait, self.reason
         return retry
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        status = response.status if response is not None and response.status else None
+        retry.reason = failure_reason(error, status)
         if self.on_retry is not None:
-            if response is not None and response.status:
-                self.on_retry(outcome_of_status(response.status), response.status)
-            else:
-                self.on_retry(outcome_of_error(error), None)
+            self.on_retry(outcome_of_status(status) if status else outcome_of_error(error), status)
         return retry
+
+    def sleep(self, response=None) -> None:
+        """Back off as urllib3 does (Retry-After first), telling ``on_wait`` how long first."""
+        wait = self.get_retry_after(response) if self.respect_retry_after_header and response else None
+        wait = wait or self.get_backoff_time()
+        if self.on_wait is not None:
+            self.on_wait(self.reason, len(self.history), wait)
+        if wait > 0:
+            time.sleep(wait)
 
 
 @dataclass(frozen=True)
@@ -171,12 +218,20 @@ def _transient(error: BaseException) -> bool:
     return isinstance(error, SourceError) and error.outcome in ("reset", "timeout", "parse_error")
 
 
-def retry_transient(policy: "HttpPolicy", call: Callable[[], Any]) -> Any:
+def retry_transient(policy: "HttpPolicy", call: Callable[[], Any],
+                    on_wait: Callable[[str, int, float], None] | None = None) -> Any:
     """urllib3 retries what fails before a reply is handed over; a reply cut mid-body (reset) or
-    truncated only shows when it is read, so those get a bounded, jittered retry here."""
+    truncated only shows when it is read, so those get a bounded, jittered retry here.
+    ``on_wait(reason, retry, seconds)`` hears each retry before its back-off."""
+
+    def announce(state) -> None:
+        error = state.outcome.exception()
+        reason = f"{error.outcome} ({error.detail})" if isinstance(error, SourceError) else type(error).__name__
+        on_wait(reason, state.attempt_number, state.next_action.sleep)
+
     retrying = Retrying(retry=retry_if_exception(_transient), stop=stop_after_attempt(policy.reply_retries + 1),
                         wait=wait_exponential_jitter(initial=policy.backoff_factor, max=policy.backoff_max),
-                        reraise=True)
+                        before_sleep=announce if on_wait else None, reraise=True)
     return retrying(call)
 
 
@@ -206,6 +261,7 @@ class HttpClient:
         self.policy = policy or HttpPolicy()
         self.recorder = recorder or HealthRecorder()
         self._endpoint = ""
+        self._attempts = 0  # of the current call, through every retry layer
         self.session = requests.Session()
         self.session.headers.update(headers or {})
         self.session.verify = self.policy.verify
@@ -218,7 +274,8 @@ class HttpClient:
             allowed_methods=frozenset({"GET", "POST"}),  # the pull operations are reads
             respect_retry_after_header=True,
             raise_on_status=False,
-            on_retry=lambda outcome, status: self.recorder.record(self.system, self._endpoint, outcome, status),
+            on_retry=self._failed_attempt,
+            on_wait=lambda reason, number, wait: self._announce(reason, number, self.policy.retries, wait),
         )
         adapter = HTTPAdapter(max_retries=retry, pool_connections=self.policy.pool_size,
                               pool_maxsize=self.policy.pool_size)
@@ -244,7 +301,23 @@ class HttpClient:
 
     def _guarded(self, method: str, path: str, endpoint: str | None, kwargs: dict, decode: bool) -> Any:
         self._endpoint = endpoint or path
-        return retry_transient(self.policy, lambda: self._once(method, path, kwargs, decode))
+        self._attempts, started = 0, time.monotonic()
+        try:
+            return retry_transient(self.policy, lambda: self._once(method, path, kwargs, decode),
+                                   lambda reason, number, wait: self._announce(reason, number,
+                                                                              self.policy.reply_retries, wait))
+        except SourceError as exc:
+            if self._attempts > 1:  # say how long the caller waited before this failure
+                raise exc.given_up(self._attempts, time.monotonic() - started) from None
+            raise
+
+    def _failed_attempt(self, outcome: str, status: int | None) -> None:
+        """An attempt urllib3 will retry: recorded for health, counted for the give-up message."""
+        self._attempts += 1
+        self.recorder.record(self.system, self._endpoint, outcome, status)
+
+    def _announce(self, reason: str, number: int, retries: int, wait: float) -> None:
+        self.recorder.retrying(RetryNotice(self.system, self._endpoint, reason, number, retries, wait))
 
     def _once(self, method: str, path: str, kwargs: dict, decode: bool) -> Any:
         try:
@@ -254,6 +327,7 @@ class HttpClient:
                               "too many consecutive failures; calls paused") from None
 
     def _request(self, method: str, path: str, kwargs: dict, decode: bool = True) -> Any:
+        self._attempts += 1
         started = time.perf_counter()
         try:
             response = self.session.request(
@@ -289,7 +363,12 @@ class SourceError(RuntimeError):
 
     def __init__(self, system: str, endpoint: str, outcome: str, detail: str):
         super().__init__(f"{system} {endpoint}: {outcome} ({detail})")
-        self.system, self.endpoint, self.outcome = system, endpoint, outcome
+        self.system, self.endpoint, self.outcome, self.detail = system, endpoint, outcome, detail
+
+    def given_up(self, attempts: int, seconds: float) -> "SourceError":
+        """The same failure, saying how many tries and how long it took to give up."""
+        return SourceError(self.system, self.endpoint, self.outcome,
+                           f"{self.detail}; gave up after {attempts} tries in {seconds:.0f} s")
 
 
 def elapsed_ms(started: float) -> float:

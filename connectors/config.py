@@ -52,6 +52,7 @@ class SystemConfig:
     username: str | None = None
     password: Secret = field(default_factory=lambda: Secret(None))
     options: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""  # where it was found: "airflow", "settings" or "sandbox" (lienthong doctor shows it)
 
 
 class SystemNotConfigured(RuntimeError):
@@ -78,6 +79,7 @@ def _from_airflow(system: str) -> SystemConfig | None:
         username=conn.login,
         password=Secret(conn.password),
         options=dict(conn.extra_dejson or {}),
+        origin="airflow",
     )
 
 
@@ -95,6 +97,7 @@ def _from_settings(system: str, settings: DeploymentSettings) -> SystemConfig | 
         username=lookup(f"{system}_username"),
         password=Secret(lookup(f"{system}_password")),
         options=dict(options),
+        origin="settings",
     )
 
 
@@ -111,6 +114,7 @@ def _from_sandbox(system: str, settings: DeploymentSettings) -> SystemConfig | N
         username=entry.get("username"),
         password=Secret(entry.get("password")),
         options=entry.get("options", {}),
+        origin="sandbox",
     )
 
 

@@ -11,7 +11,6 @@ import pendulum
 from airflow.sdk import dag, task
 
 from hub import pipeline
-from hub.sources import all_sources
 
 START = pendulum.datetime(2025, 7, 1, tz="Asia/Ho_Chi_Minh")
 # Localities report to the monitoring system before 16:00: read it after the cut-off.
@@ -55,5 +54,5 @@ def source_dag(source: str):
     return sync_check_publish()
 
 
-for _source in all_sources():
+for _source in pipeline.source_names():
     globals()[f"lienthong_{_source}_dag"] = source_dag(_source)

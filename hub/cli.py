@@ -1,6 +1,7 @@
 """``lienthong``: the hub's command line. Every command calls the stage functions in hub.pipeline."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from contextlib import contextmanager
@@ -12,28 +13,32 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer._click.exceptions import UsageError  # Typer's own Click: the class its parser raises
 from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import func, select
 
 from hub import pipeline
-from hub.cli_errors import (ExitCode, QualityGateFailed, debug_requested, parse_period, report_failure,
-                            sync_failure)
+from hub.cli_errors import (ExitCode, QualityGateFailed, SandboxFailed, UsageProblem, debug_requested,
+                            parse_period, report_failure, scenario_argument, sync_failure)
 from hub.logging_setup import configure_logging
 from hub.reports.i18n import labels
 from hub.settings import Settings
-from hub.sources import get_source
 
 
 class _ErrorReportingGroup(TyperGroup):
     """Turns an error raised by any command into one line and its class's exit code
-    (hub/cli_errors.py); usage errors of Typer itself and explicit exits pass through."""
+    (hub/cli_errors.py), Click's own usage errors (a missing argument, an unknown command or
+    option) too; explicit exits pass through."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            path = exc.ctx.command_path if exc.ctx else ctx.command_path
+            typer.echo(f"lienthong: {exc.format_message()} (see `{path} --help`)", err=True)
+            raise typer.Exit(int(ExitCode.USAGE)) from None
         except (typer.TyperException, typer.Exit, typer.Abort):
             raise
         except Exception as exc:
@@ -65,26 +70,33 @@ def _settings() -> Settings:
 
 
 # --- sandbox -------------------------------------------------------------------------------
-@sandbox_app.command("up")
+@sandbox_app.command("up", epilog="Example: lienthong sandbox up --scenario national-2025-08-10")
 def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox/scenarios) or YAML path.")):
     """Start the simulators in the background; connectors find them through var/sandbox/endpoints.json."""
+    scenario_argument(scenario)
     settings = _settings()
     state = settings.sandbox_dir
     state.mkdir(parents=True, exist_ok=True)
-    pid_file = state / "sandbox.pid"
+    pid_file, scenario_file = state / "sandbox.pid", state / "scenario"
     if pid_file.exists() and _alive(int(pid_file.read_text())):
-        console.print(f"Sandbox already running (pid {pid_file.read_text().strip()}).")
+        pid, running = pid_file.read_text().strip(), scenario_file.read_text().strip() if scenario_file.exists() else "?"
+        if running != scenario:
+            raise UsageProblem(f"the sandbox is already running scenario {running!r} (pid {pid}), not {scenario!r}: "
+                               f"run `lienthong sandbox down`, then `lienthong sandbox up --scenario {scenario}`")
+        console.print(f"Sandbox already running scenario {running!r} (pid {pid}).")
         raise typer.Exit(0)
     (state / "ready").unlink(missing_ok=True)
     log = open(state / "sandbox.log", "ab")
     process = subprocess.Popen([sys.executable, "-m", "sandbox", "--scenario", scenario, "--state-dir", str(state)],
                                stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
     pid_file.write_text(str(process.pid))
+    scenario_file.write_text(scenario)
     deadline = time.monotonic() + 60
     while not (state / "ready").exists():
         if process.poll() is not None or time.monotonic() > deadline:
-            console.print(f"[red]Sandbox failed to start; see {state / 'sandbox.log'}[/red]")
-            raise typer.Exit(1)
+            _stop(process.pid)
+            pid_file.unlink(missing_ok=True)
+            raise SandboxFailed(f"the sandbox did not start (scenario {scenario!r}): see {state / 'sandbox.log'}")
         time.sleep(0.1)
     endpoints = json.loads((state / "endpoints.json").read_text())
     for system, entry in endpoints.items():
@@ -92,7 +104,7 @@ def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox
     console.print(f"Endpoints written to {state / 'endpoints.json'}")
 
 
-@sandbox_app.command("down")
+@sandbox_app.command("down", epilog="Example: lienthong sandbox down")
 def sandbox_down():
     """Stop the background simulators."""
     settings = _settings()
@@ -100,16 +112,19 @@ def sandbox_down():
     if not pid_file.exists():
         console.print("Sandbox is not running.")
         return
-    pid = int(pid_file.read_text())
+    _stop(int(pid_file.read_text()))
+    for name in ("sandbox.pid", "scenario", "endpoints.json"):
+        (settings.sandbox_dir / name).unlink(missing_ok=True)
+    console.print("Sandbox stopped.")
+
+
+def _stop(pid: int) -> None:
     if _alive(pid):
         os.kill(pid, signal.SIGTERM)
         for _ in range(100):
             if not _alive(pid):
                 break
             time.sleep(0.05)
-    pid_file.unlink(missing_ok=True)
-    (settings.sandbox_dir / "endpoints.json").unlink(missing_ok=True)
-    console.print("Sandbox stopped.")
 
 
 def _alive(pid: int) -> bool:
@@ -124,7 +139,7 @@ def _alive(pid: int) -> bool:
 
 
 # --- stages -----------------------------------------------------------------------------------
-@db_app.command("upgrade")
+@db_app.command("upgrade", epilog="Example: LIENTHONG_DB_URL=postgresql://lienthong@db/warehouse lienthong db upgrade")
 def db_upgrade():
     """Create or upgrade the warehouse schema (Alembic) and load the reference data.
 
@@ -134,34 +149,26 @@ def db_upgrade():
     console.print(f"Warehouse up to date: {_display_url(settings.db_url)}")
 
 
-@db_app.command("grant-dashboard")
+@db_app.command("grant-dashboard", epilog="Example: lienthong db grant-dashboard lienthong_dashboard --print")
 def db_grant_dashboard(role: str = typer.Argument("lienthong_dashboard", help="Role to create or update."),
                        print_only: bool = typer.Option(False, "--print", help="Show the SQL instead of running it.")):
     """PostgreSQL: give a read-only dashboard role SELECT on the metric_* tables only."""
-    from hub.warehouse.roles import dashboard_grants, grant_dashboard_role
-
-    settings = _settings()
-    engine = pipeline.ready_warehouse(settings)
-    statements = dashboard_grants(engine, role) if print_only else grant_dashboard_role(engine, role)
-    for statement in statements:
+    for statement in pipeline.grant_dashboard(_settings(), role, apply=not print_only):
         console.print(statement + ";", highlight=False)
 
 
-@app.command()
+@app.command(epilog="Example: lienthong sync dvc_portal --partition H52 --partition H01")
 def sync(source: str = typer.Argument(..., help="Source name, e.g. dvc_portal."),
          partition: Optional[list[str]] = typer.Option(None, help="Only these partitions (repeatable)."),
          workers: int = typer.Option(1, min=1, help="Worker processes sharing the partitions (PostgreSQL: "
                                                     "2 on a 2-core machine).")):
     """Extract a source into the warehouse (raw landing, canonical tables, quarantine)."""
-    settings = _settings()
-    get_source(source)  # an unknown name fails before anything else happens
-    report = _sync_with_progress(source, settings, partition, workers=workers)
-    _print_sync(report)
-    if report.failed_partitions:
-        raise sync_failure([report])
+    reports = _sync_all(_settings(), [source], partition, workers)
+    if reports[0].failed_partitions:
+        raise sync_failure(reports)
 
 
-@app.command()
+@app.command(epilog="Example: lienthong check --gate")
 def check(gate: bool = typer.Option(False, "--gate", help=f"Exit {int(ExitCode.QUALITY_GATE)} when an "
                                                            "expectation fails (for schedulers and CI).")):
     """Run the "đúng, đủ, sạch, sống" expectation suites and store their results."""
@@ -175,7 +182,7 @@ def check(gate: bool = typer.Option(False, "--gate", help=f"Exit {int(ExitCode.Q
                                 f"({', '.join(failed)}); the results are in quality_result, run {outcome.run_id}")
 
 
-@app.command()
+@app.command(epilog="Example: lienthong publish --from 2025-07-01 --to 2025-08-19")
 def publish(period_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD), local time."),
             period_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD), local time.")):
     """Compute and publish the metrics tables."""
@@ -185,65 +192,89 @@ def publish(period_from: Optional[str] = typer.Option(None, "--from", help="Firs
     _print_rates(rates, settings.report_language)
 
 
-@app.command()
+@app.command(epilog="Example: lienthong run --source dvc_portal --from 2025-07-01 --to 2025-08-19")
 def run(source: Optional[list[str]] = typer.Option(None, help="Sources to sync (default: all configured)."),
-        period_from: Optional[str] = typer.Option(None, "--from"),
-        period_to: Optional[str] = typer.Option(None, "--to"),
+        period_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD) to publish."),
+        period_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD) to publish."),
         workers: int = typer.Option(1, min=1, help="Worker processes per source sync (see `sync --help`).")):
     """All stages: bring the warehouse to the current schema, sync, check, publish, report."""
     period = parse_period(period_from, period_to)
-    for name in source or []:
-        get_source(name)
     settings = _settings()
-    pipeline.ready_warehouse(settings)
-    reports = _sync_all(settings, source, workers)
+    reports = _sync_all(settings, source, None, workers)
     _print_quality(pipeline.check(settings), settings.report_language)
     _print_rates(pipeline.publish(settings, *period), settings.report_language)
-    _write_report(settings)
+    pipeline.write_report(settings)
     if any(report.failed_partitions for report in reports):
         raise sync_failure(reports)
 
 
-@app.command()
+@app.command(epilog="Example: lienthong demo --scenario demo")
 def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run against.")):
     """Start the sandbox, run every stage on the embedded SQLite warehouse, print and report the results."""
     from sandbox.stack import SandboxStack
 
+    scenario_argument(scenario)
     settings = _settings()
     console.rule("LienThong demo")
     with SandboxStack(scenario) as stack, _systems_from(stack):
         console.print(f"Sandbox scenario [bold]{stack.scenario.name}[/bold]: "
                       + ", ".join(f"{name} {entry['url']}" for name, entry in stack.endpoints.items()))
-        pipeline.ready_warehouse(settings)
         _sync_all(settings, None)
         _print_quality(pipeline.check(settings), settings.report_language)
         rates = pipeline.publish(settings, stack.scenario.period_start, stack.scenario.period_end)
     _print_readiness(settings)
     _print_reduction(settings)
     _print_rates(rates, settings.report_language)
-    path = _write_report(settings)
+    path = pipeline.write_report(settings)
     console.print(f"\nWarehouse: {_display_url(settings.db_url)} (tables metric_*; docs/metrics.md)")
     console.print(f"Report:    {path}")
     console.print(f"Logs:      {settings.var_dir / 'logs' / 'lienthong.log'}")
 
 
-def _sync_all(settings: Settings, names: list[str] | None, workers: int = 1) -> list:
-    """Sync the named sources, or every configured one; their sync reports."""
-    from connectors.config import SystemNotConfigured
-    from hub.sources import all_sources
+def _sync_all(settings: Settings, names: list[str] | None, partitions: list[str] | None = None,
+              workers: int = 1) -> list:
+    """pipeline.sync_all with a progress line per source; the sync reports."""
+    progress = _ProgressLines()
+    try:
+        return pipeline.sync_all(settings, names, partitions, workers, progress)
+    finally:
+        progress.stop()
 
-    reports = []
-    for name in names or list(all_sources()):
-        try:
-            report = _sync_with_progress(name, settings, None, workers=workers)
-        except SystemNotConfigured as exc:
-            if names:  # asked for by name: not being able to reach it is an error
-                raise
-            console.print(f"[yellow]{name}: skipped, not configured ({exc})[/yellow]")
-            continue
+
+class _ProgressLines(pipeline.SyncObserver):
+    """One spinner line per source: records so far, elapsed time, and each retry while it waits
+    ("dvc_portal login: connection refused, retry 2/5 in 4 s"); printed as lines when not on a terminal."""
+
+    def __init__(self):
+        self.progress: Progress | None = None
+        self.task = None
+
+    def skipped(self, source: str, reason: str) -> None:
+        console.print(f"[yellow]{source}: skipped, not configured ({reason})[/yellow]")
+
+    def starting(self, source: str) -> None:
+        self.progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"),
+                                 TextColumn("{task.completed:,} records"), TimeElapsedColumn(), console=console)
+        self.progress.start()
+        self.task = self.progress.add_task(f"sync {source}", total=None)
+
+    def fetched(self, source: str, partition: str, records: int) -> None:
+        self.progress.update(self.task, advance=records, description=f"sync {source} [{partition}]")
+
+    def retrying(self, source: str, notice) -> None:
+        self.progress.update(self.task, description=f"sync {source}: {notice}")
+        if not console.is_terminal:  # no live line to update: say it once
+            console.print(f"  {notice}", highlight=False)
+
+    def finished(self, report) -> None:
+        self.progress.update(self.task, description=f"sync {report.source}")
+        self.stop()
         _print_sync(report)
-        reports.append(report)
-    return reports
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
 
 
 @contextmanager
@@ -266,11 +297,8 @@ def _systems_from(stack):
 
 
 def _print_readiness(settings: Settings) -> None:
-    from hub.warehouse.schema import metric_readiness_nation as n
-
     t = labels(settings.report_language)
-    with pipeline.ready_warehouse(settings).connect() as conn:
-        rows = conn.execute(select(n).order_by(n.c.report_date)).mappings().all()
+    rows = pipeline.readiness_by_day(settings)
     if not rows:
         return
     table = Table(t["report_date"], t["provinces_green"], t["provinces_yellow"], t["provinces_red"],
@@ -285,12 +313,8 @@ def _print_readiness(settings: Settings) -> None:
 
 
 def _print_reduction(settings: Settings) -> None:
-    from hub.warehouse.schema import metric_dossier_reduction as m
-
     t = labels(settings.report_language)
-    with pipeline.ready_warehouse(settings).connect() as conn:
-        nation = conn.execute(select(m).where(m.c.unit_level == "nation")
-                              .order_by(m.c.computed_at.desc()).limit(1)).mappings().first()
+    nation = pipeline.latest_reduction(settings)
     if nation:
         console.print(f"{t['reduction']}: {t['reuse_rate']} {nation['reuse_rate_pct']} %, "
                       f"{t['avoidable']} {nation['attachments_avoidable']:,}/{nation['attachments']:,} "
@@ -298,47 +322,58 @@ def _print_reduction(settings: Settings) -> None:
                       f"{nation['attachments_avoidable_verified']:,}")
 
 
-@app.command()
+@app.command(epilog="Example: lienthong report --lang en")
 def report(lang: Optional[str] = typer.Option(None, help="vi (default) or en.")):
     """Write the HTML report (online filing rates, quality, reconciliation) under var/reports/."""
-    settings = _settings()
-    console.print(f"Report written: {_write_report(settings, lang)}")
+    if lang not in (None, "vi", "en"):
+        raise UsageProblem(f"--lang {lang!r} is not a report language: use vi or en")
+    console.print(f"Report written: {pipeline.write_report(_settings(), lang)}")
 
 
-@app.command()
+@app.command(epilog="Example: lienthong health --probe")
 def health(probe: bool = typer.Option(False, "--probe", help="First send one cheap call to every configured system.")):
     """Connection health: calls per system and outcome, with latency."""
-    from hub.warehouse.schema import health_call
-
     settings = _settings()
     if probe:
         for result in pipeline.probe_sources(settings):
             colour = "green" if result.ok else "red"
             console.print(f"probe {result.system}: [{colour}]{result.detail}[/{colour}]")
-    engine = pipeline.ready_warehouse(settings)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(health_call.c.system, health_call.c.outcome, func.count(), func.avg(health_call.c.latency_ms),
-                   func.max(health_call.c.observed_at))
-            .group_by(health_call.c.system, health_call.c.outcome).order_by(health_call.c.system)).all()
     table = Table("system", "outcome", "calls", "avg latency (ms)", "last seen")
-    for system, outcome, calls, latency, last in rows:
-        table.add_row(system, outcome, str(calls), f"{latency:.1f}" if latency is not None else "–", str(last))
+    for row in pipeline.health_summary(settings):
+        latency = row["avg_latency_ms"]
+        table.add_row(row["system"], row["outcome"], str(row["calls"]),
+                      f"{latency:.1f}" if latency is not None else "–", str(row["last_seen"]))
     console.print(table)
 
 
+@app.command(epilog="Example: lienthong doctor --json")
+def doctor(as_json: bool = typer.Option(False, "--json", help="One JSON object per check, for machines."),
+           airflow: bool = typer.Option(True, "--airflow/--no-airflow",
+                                        help="Also look up Airflow's connections (when Airflow is installed).")):
+    """Check this installation: settings, warehouse and its schema, PII key, every system (reachable,
+    authenticated, latency), Airflow's connections. The first thing to run when something fails.
+
+    Exits 0 only when every check is ok; else 3 (configuration), 4 (warehouse) or 5 (a system)."""
+    from hub.doctor import diagnose, exit_class
+
+    configure_logging(Path(os.environ.get("LIENTHONG_VAR_DIR", "var")).resolve())
+    checks = diagnose(airflow=airflow)
+    if as_json:
+        typer.echo(json.dumps([{**dataclasses.asdict(c), "ok": c.ok} for c in checks], ensure_ascii=False, indent=1))
+    else:
+        table = Table("component", "check", "status", "detail", "from", "hint", "ms", title="lienthong doctor")
+        colours = {"ok": "green", "fail": "red", "skip": "yellow"}
+        for c in checks:
+            table.add_row(c.component, c.check, f"[{colours[c.status]}]{c.status}[/{colours[c.status]}]", c.detail,
+                          c.origin, c.hint, f"{c.latency_ms:.0f}" if c.latency_ms is not None else "", )
+        console.print(table)
+    failed = exit_class(checks)
+    if failed:
+        raise typer.Exit(int(ExitCode[{"configuration": "CONFIGURATION", "warehouse": "WAREHOUSE",
+                                       "system": "SOURCE_UNREACHABLE"}[failed]]))
+
+
 # --- helpers ----------------------------------------------------------------------------------
-def _sync_with_progress(source: str, settings: Settings, partitions, system=None, workers: int = 1):
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed:,} records"),
-                  TimeElapsedColumn(), console=console, transient=False) as progress:
-        task = progress.add_task(f"sync {source}", total=None)
-
-        def advance(partition: str, fetched: int) -> None:
-            progress.update(task, advance=fetched, description=f"sync {source} [{partition}]")
-
-        report = pipeline.sync_source(source, settings, partitions, advance, system=system, workers=workers)
-        progress.update(task, description=f"sync {source}")
-    return report
 
 
 def _print_sync(report) -> None:
@@ -378,12 +413,6 @@ def _print_rates(rates, language: str) -> None:
         table.add_row(f"[bold]{t['nation']}[/bold]", f"{nation['dossiers_received']:,}",
                       f"{nation['dossiers_online']:,}", f"[bold]{nation['online_rate_pct']:.2f}[/bold]")
     console.print(table)
-
-
-def _write_report(settings: Settings, language: str | None = None) -> Path:
-    from hub.reports.html import write_report
-
-    return write_report(pipeline.ready_warehouse(settings), settings.reports_dir, language or settings.report_language)
 
 
 def _display_url(url: str) -> str:

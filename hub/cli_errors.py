@@ -19,7 +19,7 @@ from connectors.base import SourceError
 from connectors.config import SystemNotConfigured
 from hub.logging_setup import configure_logging
 from hub.settings import InvalidSetting, lookup
-from hub.sources import UnknownSource
+from hub.sources import UnknownPartition, UnknownSource, nearest
 from hub.warehouse.ready import WarehouseError
 
 log = logging.getLogger("hub.cli")
@@ -51,8 +51,12 @@ class QualityGateFailed(RuntimeError):
     pass
 
 
+class SandboxFailed(RuntimeError):
+    """The sandbox process exited or never said it was ready."""
+
+
 _CLASSES: list[tuple[tuple[type[BaseException], ...], ExitCode]] = [
-    ((UsageProblem, UnknownSource), ExitCode.USAGE),
+    ((UsageProblem, UnknownSource, UnknownPartition), ExitCode.USAGE),
     ((InvalidSetting, SystemNotConfigured, ArgumentError, NoSuchModuleError, PermissionError), ExitCode.CONFIGURATION),
     ((WarehouseError, DBAPIError), ExitCode.WAREHOUSE),
     ((SourceError, SourcesUnreachable), ExitCode.SOURCE_UNREACHABLE),
@@ -119,6 +123,21 @@ def parse_period(first: str | None, last: str | None) -> tuple[date | None, date
     if start and end and start > end:
         raise UsageProblem(f"--from {start} is after --to {end}: the period runs from the first day to the last")
     return start, end
+
+
+def scenario_argument(scenario: str) -> str:
+    """A sandbox scenario: a name under sandbox/scenarios, or the path of a YAML file that exists."""
+    from sandbox.scenario import SCENARIO_DIR
+
+    if Path(scenario).suffix:
+        if not Path(scenario).is_file():
+            raise UsageProblem(f"--scenario {scenario!r}: no such file; give a scenario name or an existing YAML file")
+        return scenario
+    known = sorted(path.stem for path in SCENARIO_DIR.glob("*.yaml"))
+    if scenario not in known:
+        raise UsageProblem(f"unknown scenario {scenario!r}: {nearest(scenario, known)}scenarios: {', '.join(known)} "
+                           f"(or the path of a YAML file)")
+    return scenario
 
 
 def sync_failure(reports) -> Exception:

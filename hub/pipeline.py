@@ -1,7 +1,8 @@
 """The stage functions. The CLI and the Airflow DAGs call these and nothing else.
 
-extract+land+map (sync) -> check (quality) -> publish (metrics). Each stage reads what the
-previous one stored in the warehouse, so stages can run in separate processes or tasks.
+extract+land+map (sync) -> check (quality) -> publish (metrics) -> report. Each stage reads what the
+previous one stored in the warehouse, so stages can run in separate processes or tasks. The reads
+the CLI shows (health summary, readiness, reduction) are here too: one way in.
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from typing import Callable
 
 from sqlalchemy import Engine, insert, update
 
-from connectors.base import Batch, HealthRecorder
-from connectors.config import SystemConfig
+from pathlib import Path
+
+from connectors.base import Batch, HealthRecorder, RetryNotice
+from connectors.config import SystemConfig, SystemNotConfigured
 from hub.settings import Settings
-from hub.sources import get_source
+from hub.sources import UnknownPartition, all_sources, get_source
 from hub.flow import prefetch
 from hub.parallel import sync_partitions_in_processes
 from hub.translate import mapping_fingerprint, record_identity, translate_batch
@@ -31,6 +34,7 @@ from hub.warehouse.schema import load_run, metadata
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int], None]  # (partition, records fetched in the batch)
+RetryCallback = Callable[[RetryNotice], None]  # a call failed and is retried after a back-off
 
 
 @dataclass
@@ -82,14 +86,28 @@ class SyncFailed(RuntimeError):
     pass
 
 
-def source_partitions(source_name: str, settings: Settings | None = None) -> list[str]:
-    """The partitions a source syncs in (provinces for the portal): one mapped task each."""
+def source_names() -> list[str]:
+    """Every source the hub knows: built in, and declared in YAML (one DAG each)."""
+    return list(all_sources())
+
+
+def source_partitions(source_name: str, settings: Settings | None = None,
+                      wanted: list[str] | None = None) -> list[str]:
+    """The partitions a source syncs in (provinces for the portal): one mapped task each. With
+    ``wanted``, those, once each is known to exist (else UnknownPartition naming the nearest)."""
     settings = settings or Settings.load()
     connector = get_source(source_name).connect(settings, HealthRecorder())
     try:
-        return list(connector.partitions())
+        return _checked_partitions(source_name, list(connector.partitions()), wanted)
     finally:
         connector.close()
+
+
+def _checked_partitions(source_name: str, available: list[str], wanted: list[str] | None) -> list[str]:
+    for name in wanted or []:
+        if name not in available:
+            raise UnknownPartition(source_name, name, available)
+    return list(wanted) if wanted else available
 
 
 def warehouse(settings: Settings) -> Engine:
@@ -111,38 +129,48 @@ def upgrade_warehouse(settings: Settings | None = None) -> None:
     upgrade_locked(warehouse(settings or Settings.load()))
 
 
+def grant_dashboard(settings: Settings | None, role: str, apply: bool = True) -> list[str]:
+    """PostgreSQL: a read-only role with SELECT on the metric_* tables only; the statements (run
+    unless ``apply`` is false)."""
+    from hub.warehouse.roles import dashboard_grants, grant_dashboard_role
+
+    engine = ready_warehouse(settings)
+    return grant_dashboard_role(engine, role) if apply else dashboard_grants(engine, role)
+
+
 def sync_source(source_name: str, settings: Settings | None = None, partitions: list[str] | None = None,
                 progress: ProgressCallback | None = None, system: SystemConfig | None = None,
-                workers: int = 1) -> SyncReport:
+                workers: int = 1, on_retry: RetryCallback | None = None) -> SyncReport:
     """Extract every stream of a source, partition by partition, into the warehouse.
 
     Per partition three stages overlap (hub/flow.py): the connector fetches pages in one thread,
     the map stage scrubs, digests and maps them in another, and this thread stores each batch with
     its checkpoint. With ``workers`` > 1 the partitions are shared among that many processes
     (hub/parallel.py), one load run each. A failing partition is recorded and the others go on; its
-    checkpoint stays where its last stored batch left it.
+    checkpoint stays where its last stored batch left it. ``on_retry`` hears every retried call
+    (in worker processes it is not passed on).
     """
     settings = settings or Settings.load()
-    engine = ready_warehouse(settings)
     source = get_source(source_name)
-    recorder = HealthRecorder()
+    recorder = HealthRecorder(on_retry=on_retry)
+    # An unconfigured system or an unknown partition fails before the warehouse is touched.
+    connector = source.connect(settings, recorder, system)
+    try:
+        partitions = _checked_partitions(source_name, list(connector.partitions()), partitions)
+        engine = ready_warehouse(settings)
+    except Exception:
+        connector.close()
+        raise
+    if workers > 1 and len(partitions) > 1:
+        connector.close()
+        return SyncReport.combined(source_name, sync_partitions_in_processes(
+            source_name, settings, partitions, min(workers, len(partitions)), progress, system))
     report = SyncReport(source=source_name, load_id=str(uuid.uuid4()))
-    connector = source.connect(settings, recorder, system)  # fails before any bookkeeping if unconfigured
-    if workers > 1:
-        try:
-            chosen = list(partitions or connector.partitions())
-        finally:
-            connector.close()
-        if len(chosen) > 1:
-            return SyncReport.combined(source_name, sync_partitions_in_processes(
-                source_name, settings, chosen, min(workers, len(chosen)), progress, system))
-        connector = source.connect(settings, recorder, system)
-        partitions = chosen
     with engine.begin() as conn:
         conn.execute(insert(load_run).values(load_id=report.load_id, source=source_name,
                                              started_at=datetime.now(timezone.utc), status="running"))
     try:
-        report.partitions = list(partitions or connector.partitions())
+        report.partitions = partitions
         for stream in source.streams:
             mapping = source.mapping(stream)
             stream_sync = _StreamSync(engine, settings, source_name, stream, mapping,
@@ -167,6 +195,55 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
                 error="; ".join(f"{p}: {e}" for p, e in report.failed_partitions.items()) or None))
     log.info("sync finished", extra={"source": source_name, **report.as_dict()})
     return report
+
+
+class SyncObserver:
+    """What the caller of ``sync_all`` sees while it runs (the CLI's progress lines). Every hook
+    is optional: override the ones you need."""
+
+    def skipped(self, source: str, reason: str) -> None:
+        """A source left out because its system is not configured (only when none was named)."""
+
+    def starting(self, source: str) -> None:
+        pass
+
+    def fetched(self, source: str, partition: str, records: int) -> None:
+        pass
+
+    def retrying(self, source: str, notice: RetryNotice) -> None:
+        pass
+
+    def finished(self, report: SyncReport) -> None:
+        pass
+
+
+def sync_all(settings: Settings | None = None, names: list[str] | None = None, partitions: list[str] | None = None,
+             workers: int = 1, observer: SyncObserver | None = None) -> list[SyncReport]:
+    """Sync the named sources, or every configured one, one after the other; their reports.
+
+    Everything is checked before the first sync starts: the names, each named source's
+    configuration and URL, the partitions (for one source). A source that was not named and has no
+    configuration is skipped (``observer.skipped``); one that was named is an error."""
+    settings = settings or Settings.load()
+    observer = observer or SyncObserver()
+    if partitions and len(names or []) != 1:
+        raise ValueError("partitions can only be chosen when syncing one source")
+    plan = {}
+    for name in names or source_names():
+        try:
+            plan[name] = source_partitions(name, settings, partitions)
+        except SystemNotConfigured as exc:
+            if names:  # asked for by name: not being able to reach it is an error
+                raise
+            observer.skipped(name, str(exc))
+    reports = []
+    for name, chosen in plan.items():
+        observer.starting(name)
+        report = sync_source(name, settings, chosen, partial(observer.fetched, name), workers=workers,
+                             on_retry=partial(observer.retrying, name))
+        observer.finished(report)
+        reports.append(report)
+    return reports
 
 
 @dataclass
@@ -251,13 +328,11 @@ class ProbeResult:
 def probe_sources(settings: Settings | None = None, names: list[str] | None = None) -> list[ProbeResult]:
     """One cheap call per configured system, recorded in health_call: the heartbeat of connection health."""
     from connectors.base import SourceError
-    from connectors.config import SystemNotConfigured
-    from hub.sources import all_sources
 
     settings = settings or Settings.load()
     engine = ready_warehouse(settings)
     results = []
-    for name in names or list(all_sources()):
+    for name in names or source_names():
         recorder = HealthRecorder()
         try:
             connector = get_source(name).connect(settings, recorder)
@@ -285,6 +360,35 @@ def check(settings: Settings | None = None):
 
     settings = settings or Settings.load()
     return check_dossiers(ready_warehouse(settings))
+
+
+def health_summary(settings: Settings | None = None) -> list[dict]:
+    """Calls per system and outcome with their mean latency and last time: ``lienthong health``."""
+    from hub.metrics.overview import call_summary
+
+    return call_summary(ready_warehouse(settings))
+
+
+def readiness_by_day(settings: Settings | None = None) -> list[dict]:
+    """The published national readiness, day by day (after ``publish``)."""
+    from hub.metrics.overview import national_readiness
+
+    return national_readiness(ready_warehouse(settings))
+
+
+def latest_reduction(settings: Settings | None = None) -> dict | None:
+    """The latest published national dossier-reduction figures, if any."""
+    from hub.metrics.overview import national_reduction
+
+    return national_reduction(ready_warehouse(settings))
+
+
+def write_report(settings: Settings | None = None, language: str | None = None) -> Path:
+    """The HTML report of the published metrics under var/reports/; its path."""
+    from hub.reports.html import write_report as write_html
+
+    settings = settings or Settings.load()
+    return write_html(ready_warehouse(settings), settings.reports_dir, language or settings.report_language)
 
 
 def publish_health(settings: Settings | None = None) -> list[dict]:

@@ -49,6 +49,16 @@ def lookup(name: str, environ: Mapping[str, str] | None = None, default=None):
     return _config_file(environ).get(name.lower(), default)
 
 
+def origin(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """Where a setting's value comes from, for ``lienthong doctor``: the variable, the file or the default."""
+    environ = os.environ if environ is None else environ
+    if PREFIX + name.upper() in environ:
+        return f"environment {PREFIX}{name.upper()}"
+    if name.lower() in _config_file(environ):
+        return f"config file {environ.get(f'{PREFIX}CONFIG', 'lienthong.toml')}"
+    return "default"
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from connectors.base import HealthRecorder, SourceConnector
 from connectors.config import SystemConfig, resolve_system
-from hub.settings import Settings, lookup
+from hub.settings import PREFIX, InvalidSetting, Settings, lookup
 from mappings.engine import MAPPINGS_DIR, Mapping
 
 
@@ -32,7 +34,38 @@ class SourceSpec:
 
     def connect(self, settings: Settings, recorder: HealthRecorder,
                 config: SystemConfig | None = None) -> SourceConnector:
-        return self.connector_factory(config or resolve_system(self.system or self.name, settings), recorder)
+        config = config or resolve_system(self.system or self.name, settings)
+        check_url(config)
+        return self.connector_factory(config, recorder)
+
+
+def config_origin(config: SystemConfig) -> str:
+    """Where a system's configuration was found, as a user would go and fix it."""
+    system = config.name
+    return {"airflow": f"the Airflow connection {system}_default",
+            "settings": f"{PREFIX}{system.upper()}_URL (environment or config file)",
+            "sandbox": "the sandbox's endpoints.json (lienthong sandbox up)"}.get(config.origin, f"{system}'s configuration")
+
+
+_EXAMPLE_URL = {"file": "file:///srv/drop", "sqlite": "sqlite:///path/to/file.db"}
+
+
+def check_url(config: SystemConfig) -> None:
+    """A system's URL must be one its connector can use; else InvalidSetting naming where it was set."""
+    url = config.base_url or ""
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    scheme = parts.scheme.lower()
+    usable = (scheme in ("http", "https") and parts.hostname and port_ok) \
+        or (scheme in ("file", "") and parts.path.startswith("/")) \
+        or (scheme.startswith(("sqlite", "postgresql")) and len(url) > len(scheme) + 3)
+    if not usable:
+        shown = re.sub(r"//[^/@]*@", "//***@", url)  # never show credentials written into a URL
+        raise InvalidSetting(f"{config.name}: URL {shown!r} from {config_origin(config)} is not a URL it can be "
+                             f"reached at: use e.g. {_EXAMPLE_URL.get(scheme, 'https://host:8443/path')}")
 
 
 def _dvc_portal(config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:
@@ -76,15 +109,34 @@ def all_sources() -> dict[str, SourceSpec]:
     return sources
 
 
+def nearest(name: str, known) -> str:
+    """"did you mean 'x'? " for the closest known name, or nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def _listed(names, limit: int = 12) -> str:
+    names = sorted(names)
+    return ", ".join(names[:limit]) + (f" … ({len(names)} in all)" if len(names) > limit else "")
+
+
 class UnknownSource(KeyError):
     """A source name the hub does not know; the message suggests the nearest known one."""
 
     def __init__(self, name: str, known: list[str]):
-        nearest = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean {nearest[0]!r}? " if nearest else ""
-        super().__init__(f"unknown source {name!r}: {hint}known sources: {', '.join(sorted(known))}")
+        super().__init__(f"unknown source {name!r}: {nearest(name, known)}known sources: {_listed(known)}")
 
     def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
+class UnknownPartition(KeyError):
+    """A partition a source does not have (a province code the portal does not serve, say)."""
+
+    def __init__(self, source: str, name: str, known: list[str]):
+        super().__init__(f"{source} has no partition {name!r}: {nearest(name, known)}its partitions: {_listed(known)}")
+
+    def __str__(self) -> str:
         return self.args[0]
 
 

@@ -40,7 +40,7 @@ def lienthong(*args: str, **env: str):
     return CliRunner().invoke(app, list(args), env=env)
 
 
-def assert_one_line_error(result, exit_code: int, *words: str) -> str:
+def assert_one_line_error(result, exit_code: int, *words: str, logged: bool = True) -> str:
     """The command exited with its class's code, saying what was wrong in at most three lines."""
     stderr = result.stderr
     assert result.exit_code == exit_code, (result.exit_code, result.output, result.exception)
@@ -49,7 +49,8 @@ def assert_one_line_error(result, exit_code: int, *words: str) -> str:
     assert "Traceback" not in result.output
     for word in words:
         assert word in stderr, (word, stderr)
-    assert "lienthong.log" in stderr  # says where the details are
+    if logged:
+        assert "lienthong.log" in stderr  # says where the details are
     return stderr
 
 
@@ -82,7 +83,8 @@ def test_with_auto_migrate_off_report_on_an_empty_warehouse_exits_4_naming_db_up
 @pytest.mark.parametrize("command", [["health"], ["check"], ["publish"], ["sync", "dvc_portal", "--partition", "H52"],
                                      ["run", "--source", "dvc_portal"], ["db", "grant-dashboard", "--print"]])
 def test_with_auto_migrate_off_no_command_touches_an_empty_warehouse(user, command):
-    result = lienthong(*command, LIENTHONG_AUTO_MIGRATE="off")
+    # The portal is configured (never called): configuration is checked before the warehouse.
+    result = lienthong(*command, LIENTHONG_AUTO_MIGRATE="off", LIENTHONG_DVC_PORTAL_URL="http://127.0.0.1:9")
     assert_one_line_error(result, 4, "`lienthong db upgrade`")
     assert inspect(create_engine(f"sqlite:///{user / 'var' / 'lienthong.db'}")).get_table_names() == []
 
@@ -167,13 +169,61 @@ def test_invalid_dates_and_reversed_periods_exit_2_before_any_work(user, command
     assert not (user / "var" / "lienthong.db").exists()
 
 
+@pytest.mark.parametrize("command, words", [
+    (["sync"], ["Missing argument 'source'", "sync --help"]),
+    (["publsh"], ["No such command 'publsh'", "'publish'"]),
+    (["sync", "dvc_portal", "--workers", "0"], ["--workers", "greater than or equal to 1"]),
+    (["report", "--lang", "fr"], ["--lang 'fr'", "vi or en"]),
+])
+def test_usage_mistakes_caught_by_the_parser_are_one_line_too(user, command, words):
+    assert_one_line_error(lienthong(*command), 2, *words, logged="--lang" in command)
+
+
+def test_an_unknown_partition_exits_2_naming_the_nearest_before_the_warehouse_is_touched(user):
+    result = lienthong("sync", "dvc_portal", "--partition", "H52", "--partition", "H99",
+                       LIENTHONG_DVC_PORTAL_URL="http://127.0.0.1:9")
+    assert_one_line_error(result, 2, "dvc_portal has no partition 'H99'", "did you mean")
+    assert not (user / "var" / "lienthong.db").exists()
+
+
+@pytest.mark.parametrize("url, words", [
+    ("notaurl", ["'notaurl'", "LIENTHONG_DVC_PORTAL_URL", "https://host"]),
+    (f"http://lienthong:{SECRET}@portal:99999", ["'http://***@portal:99999'", "is not a URL"]),
+])
+def test_a_system_url_that_is_not_a_url_exits_3_before_any_call_and_hides_credentials(user, url, words):
+    result = lienthong("sync", "dvc_portal", LIENTHONG_DVC_PORTAL_URL=url)
+    assert_one_line_error(result, 3, *words)
+    assert SECRET not in result.output and SECRET not in _log(user)
+
+
+@pytest.mark.parametrize("command", [["sandbox", "up", "--scenario", "dmeo"], ["demo", "--scenario", "dmeo"]])
+def test_an_unknown_scenario_exits_2_suggesting_the_nearest(user, command):
+    assert_one_line_error(lienthong(*command), 2, "unknown scenario 'dmeo'", "did you mean 'demo'", "national-2025-08-10")
+    assert not (user / "var" / "sandbox" / "sandbox.pid").exists()
+
+
+def test_sandbox_up_for_another_scenario_than_the_running_one_says_which_runs_and_how_to_restart(user):
+    state = user / "var" / "sandbox"
+    state.mkdir(parents=True)
+    (state / "sandbox.pid").write_text(str(os.getpid()))  # a live process stands for the running sandbox
+    (state / "scenario").write_text("demo")
+    result = lienthong("sandbox", "up", "--scenario", "national-2025-08-10")
+    assert_one_line_error(result, 2, "already running scenario 'demo'", f"pid {os.getpid()}",
+                          "`lienthong sandbox down`", "`lienthong sandbox up --scenario national-2025-08-10`")
+    same = lienthong("sandbox", "up", "--scenario", "demo")
+    assert same.exit_code == 0 and "already running scenario 'demo'" in same.stdout
+
+
 # --- sources and quality ----------------------------------------------------------------------------
-def test_a_source_that_cannot_be_reached_exits_5(user):
+def test_a_source_that_cannot_be_reached_exits_5_after_showing_each_retry(user):
     unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
-                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 1, "backoff_factor": 0.05,
+                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05,
                                                               "reply_retries": 0})}
     result = lienthong("sync", "dvc_portal", "--partition", "H52", **unreachable)
-    assert_one_line_error(result, 5, "could not reach the system", "dvc_portal H52: dvc_portal login", "LIENTHONG_<SYSTEM>_URL")
+    assert_one_line_error(result, 5, "could not reach the system", "dvc_portal H52: dvc_portal login",
+                          "gave up after 3 tries in", "LIENTHONG_<SYSTEM>_URL")
+    assert "dvc_portal login: connection refused, retry 1/2 in 0 s" in result.stdout
+    assert "dvc_portal login: connection refused, retry 2/2 in" in result.stdout
 
 
 def test_the_quality_gate_exits_6_when_an_expectation_fails(user, sandbox):

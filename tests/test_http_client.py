@@ -140,3 +140,30 @@ def test_client_errors_do_not_trip_the_circuit():
         assert client.post_json("/x", {}) == {}
     finally:
         server.close()
+
+
+def test_each_retry_is_announced_with_its_reason_number_and_wait_before_the_back_off():
+    server = ScriptedServer([(503, {}, b""), (429, {"Retry-After": "1"}, b""), (200, {}, b"{}")])
+    notices = []
+    try:
+        assert _client(server.url, HealthRecorder(on_retry=notices.append), retries=4).post_json(
+            "/x", {}, endpoint="login") == {}
+    finally:
+        server.close()
+    assert [str(n) for n in notices] == ["test_system login: HTTP 503, retry 1/4 in 0 s",
+                                         "test_system login: HTTP 429, retry 2/4 in 1 s"]
+
+
+def test_a_refused_connection_is_announced_in_words_and_the_give_up_says_how_many_tries_and_how_long():
+    server = ScriptedServer([])
+    url = server.url
+    server.close()  # nothing listens there any more: every attempt is refused
+    notices = []
+    client = _client(url, HealthRecorder(on_retry=notices.append), retries=2, reply_retries=1)
+    with pytest.raises(SourceError) as caught:
+        client.post_json("/x", {}, endpoint="login")
+    # urllib3 retries twice, then the outer layer re-asks once and urllib3 retries twice again
+    assert [(n.reason, n.retry, n.retries) for n in notices] == [
+        ("connection refused", 1, 2), ("connection refused", 2, 2), ("reset (ConnectionError)", 1, 1),
+        ("connection refused", 1, 2), ("connection refused", 2, 2)]
+    assert "gave up after 6 tries in" in str(caught.value)  # (1 + 2 retries) x (1 + 1 re-ask)

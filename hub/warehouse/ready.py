@@ -94,6 +94,13 @@ def ensure_current(engine: Engine, auto_migrate: bool) -> None:
     _current.add(engine)
 
 
+def schema_status(engine: Engine) -> tuple[str, str, str]:
+    """For ``lienthong doctor``, changing nothing: "current", "behind" or "newer", the stored
+    revisions and the code's (WarehouseUnreachable when it cannot connect)."""
+    state, stored = _state(engine)
+    return state.value, _revisions(stored), _revisions(code_heads())
+
+
 def upgrade_locked(engine: Engine) -> None:
     """``lienthong db upgrade``: migrate to head and reload the reference data, one process at a time."""
     _migrate_under_lock(engine, always=True)
