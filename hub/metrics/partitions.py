@@ -32,11 +32,16 @@ class Fingerprint:
 
     def with_reference(self, reference_changed_at: datetime | None) -> "Fingerprint":
         """Also changed when reference data the metric joins (a catalogue) was reloaded."""
-        stamps = [s for s in (self.changed_at, Fingerprint.of(0, reference_changed_at).changed_at) if s]
-        return Fingerprint(self.row_count, max(stamps) if stamps else None)
+        return combined(self, Fingerprint.of(0, reference_changed_at))
 
 
 EMPTY = Fingerprint(0, None)
+
+
+def combined(*parts: Fingerprint) -> Fingerprint:
+    """One fingerprint for a day whose inputs are rows of several tables."""
+    stamps = [part.changed_at for part in parts if part.changed_at is not None]
+    return Fingerprint(sum(part.row_count for part in parts), max(stamps) if stamps else None)
 
 
 def days_between(first: date, last: date) -> list[date]:
