@@ -192,7 +192,7 @@ class Hub:
         run = self.cli(f"{group}-publish", "publish", "--from", first.isoformat(), "--to", last.isoformat())
         days = (last - first).days + 1
         what = "changed days recomputed" if group == "increment" else "every day computed"
-        return self.runner.record(group, f"publish {first}…{last} ({days} d, {what})", run,
+        return self.runner.record(group, f"publish {first}…{last} ({days} d): {what}", run,
                                   pg.canonical_dossiers(self.db_url, first, last), hub=True)
 
 
