@@ -15,7 +15,10 @@ databases, every stage runs as a child process, measured alike (wall time, peak 
    (owners verified against population_db), dvc_portal_catalogue, dvc_portal_reporting and
    monitoring, ``check``, ``publish`` over the scenario's period; then pg_database_size;
 3. a daily increment: the sandbox clock advanced one day, the four syncs, ``check`` and
-   ``publish`` of one changed day (the scenario's last receipt day).
+   ``publish --from D --to D`` of one changed day D (the scenario's last receipt day): connection
+   health, the readiness report dates whose reports changed, and the online filing daily facts and
+   period rows and dossier reduction of D alone (hub/metrics/partitions.py: only changed days are
+   recomputed).
 
 The hub is driven only through its CLI (``python -m hub.cli``) with LIENTHONG_* environment
 variables, as an operator would. Records per sync come from the warehouse's load_run table;
@@ -187,7 +190,8 @@ class Hub:
     def publish(self, group: str, first: date, last: date) -> Stage:
         run = self.cli(f"{group}-publish", "publish", "--from", first.isoformat(), "--to", last.isoformat())
         days = (last - first).days + 1
-        return self.runner.record(group, f"publish {first}…{last} ({days} d)", run,
+        what = "changed days recomputed" if group == "increment" else "every day computed"
+        return self.runner.record(group, f"publish {first}…{last} ({days} d): {what}", run,
                                   pg.canonical_dossiers(self.db_url, first, last), hub=True)
 
 

@@ -23,6 +23,15 @@ CONTRACT = {
         "calls_soap_fault", "calls_parse_error", "success_rate_pct", "avg_latency_ms", "max_latency_ms",
         "bytes_received", "status", "computed_at",
     },
+    "metric_online_filing_daily": {
+        "day", "unit_level", "unit_code", "breakdown", "breakdown_code", "province_code", "unit_name",
+        "dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel",
+        "online_rate_pct", "computed_at",
+    },
+    "metric_readiness_criterion": {
+        "report_date", "unit_level", "unit_code", "criterion", "communes", "communes_meeting", "meeting_pct",
+        "computed_at",
+    },
     "metric_online_filing_rate": {
         "unit_level", "unit_code", "period_start", "period_end", "unit_name", "dossiers_received",
         "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel", "online_rate_pct",

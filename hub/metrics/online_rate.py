@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
 from hub.metrics import percent
+from hub.metrics.online_daily import NATION_CODE, NATION_NAME, NOT_RECEIVED, publish_online_filing_daily  # noqa: F401 (NOT_RECEIVED re-exported)
 from hub.warehouse.db import upsert
-from hub.warehouse.schema import admin_province, dossier, metric_online_filing_rate
+from hub.warehouse.schema import dossier, metric_online_filing_daily, metric_online_filing_rate
 
-NOT_RECEIVED = (1, 3)
-NATION = ("nation", "VN", "Toàn quốc")
+NATION = ("nation", NATION_CODE, NATION_NAME)
+COUNTS = ("dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel")
 
 
 @dataclass(frozen=True)
@@ -36,47 +37,29 @@ class PublishedRates:
 
 
 
-def _count(channel: str | None):
-    condition = dossier.c.channel.is_(None) if channel is None else dossier.c.channel == channel
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def publish_online_filing_rate(engine: Engine, period_start: date | None = None,
                                period_end: date | None = None) -> PublishedRates:
+    """The period's rates per province and nation, summed from the daily facts (published first,
+    incrementally: only the period's days whose dossiers changed are recomputed)."""
     with engine.begin() as conn:
         if period_start is None or period_end is None:
             first, last = conn.execute(select(func.min(dossier.c.received_date), func.max(dossier.c.received_date))).one()
             period_start, period_end = period_start or first, period_end or last
         if period_start is None:
             return PublishedRates(None, None, [])
-        received = dossier.c.status_code.not_in(NOT_RECEIVED) & dossier.c.received_date.between(period_start, period_end)
-        counts = (
-            select(
-                dossier.c.province_code,
-                func.count().label("received"),
-                _count("online").label("online"),
-                _count("direct").label("direct"),
-                _count("postal").label("postal"),
-                _count("unknown").label("no_channel"),
-            )
-            .where(received)
-            .group_by(dossier.c.province_code)
-            .subquery()
-        )
-        query = (
-            select(admin_province.c.code, admin_province.c.full_name, counts)
-            .select_from(admin_province.outerjoin(counts, counts.c.province_code == admin_province.c.code))
-            .order_by(admin_province.c.code)
-        )
         now = datetime.now(timezone.utc)
-        rows = []
-        for r in conn.execute(query).mappings():
-            rows.append(_row("province", r["code"], r["full_name"], period_start, period_end, now,
-                             r["received"] or 0, r["online"] or 0, r["direct"] or 0, r["postal"] or 0,
-                             r["no_channel"] or 0))
-        totals = [sum(row[k] for row in rows) for k in
-                  ("dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel")]
-        rows.append(_row(*NATION, period_start, period_end, now, *totals))
+        publish_online_filing_daily(conn, period_start, period_end, now)
+        daily = metric_online_filing_daily.c
+        sums = (select(daily.unit_level, daily.unit_code, daily.unit_name,
+                       *[func.sum(daily[column]).label(column) for column in COUNTS])
+                .where(daily.breakdown == "all", daily.unit_level.in_(("nation", "province")),
+                       daily.day.between(period_start, period_end))
+                .group_by(daily.unit_level, daily.unit_code, daily.unit_name)
+                .order_by(daily.unit_level.desc(), daily.unit_code))
+        rows = [_row(r.unit_level, r.unit_code, r.unit_name, period_start, period_end, now,
+                     *[r._mapping[column] for column in COUNTS]) for r in conn.execute(sums)]
+        rows = [row for row in rows if row["unit_level"] == "province"] + [
+            row for row in rows if row["unit_level"] == "nation"]
         upsert(conn, metric_online_filing_rate, rows)
     return PublishedRates(period_start, period_end, rows)
 

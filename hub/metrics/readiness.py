@@ -5,7 +5,11 @@ Commune figures are the hub's own, recomputed from each checklist (docs/metrics.
   digitisation equipment, computers and enough one-stop staff;
 - green: those five plus digital signatures and official-duty certificates;
 - reporting: the report arrived before the day's 16:00 cut-off (late reports count the next day).
-The province colour is the one the province reported.
+The province colour is the one the province reported. Per criterion of the checklist, the
+communes meeting it (reported by the cut-off) out of all the unit's communes.
+
+Incremental: only the report dates whose commune or province reports changed since their last
+publish (hub/metrics/partitions.py) are recomputed.
 """
 from __future__ import annotations
 
@@ -14,13 +18,16 @@ from datetime import datetime, timezone
 from sqlalchemy import Engine, and_, case, func, select, true
 
 from hub.metrics import percent
+from hub.metrics.partitions import EMPTY, combined, fingerprints, one_writer_at_a_time, record_published, stale_days
 from hub.warehouse.db import upsert
-from hub.warehouse.schema import (admin_commune, admin_province, commune_report, metric_readiness_nation,
-                                  metric_readiness_province, province_report)
+from hub.warehouse.schema import (admin_commune, admin_province, commune_report, metric_readiness_criterion,
+                                  metric_readiness_nation, metric_readiness_province, province_report)
 
 c = commune_report.c
 BASIC = (c.network, c.online_meetings, c.digitisation_equipment, c.computers, c.one_stop_staff)
 GREEN = BASIC + (c.digital_signatures, c.official_certificates)
+CRITERIA = tuple(column.name for column in GREEN)
+METRIC = "readiness"
 
 
 def _all(columns):
@@ -33,32 +40,38 @@ def _count(condition):
 
 
 def publish_readiness(engine: Engine) -> list[dict]:
-    """Recompute every report date present; returns the nation rows."""
+    """Recompute the report dates whose reports changed; returns their nation rows."""
     communes_per_province = (select(admin_commune.c.province_code, func.count().label("communes"))
                              .group_by(admin_commune.c.province_code).subquery())
-    figures = (select(c.report_date, c.province_code,
-                      _count(c.on_time == true()).label("reporting"),
-                      _count(_all(GREEN)).label("green"),
-                      _count(_all(BASIC)).label("basic"),
-                      _count(_all((c.one_stop_staff,))).label("staffed"))
-               .group_by(c.report_date, c.province_code).subquery())
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
-        dates = sorted(set(conn.execute(select(c.report_date).distinct()).scalars())
-                       | set(conn.execute(select(province_report.c.report_date).distinct()).scalars()))
+        one_writer_at_a_time(conn, METRIC)
+        current = _fingerprints(conn)
+        dates = stale_days(conn, METRIC, current, sorted(current))
+        if not dates:
+            return []
+        figures = (select(c.report_date, c.province_code,
+                          _count(c.on_time == true()).label("reporting"),
+                          _count(_all(GREEN)).label("green"),
+                          _count(_all(BASIC)).label("basic"),
+                          *[_count(_all((c[name],))).label(name) for name in CRITERIA])
+                   .where(c.report_date.in_(dates))
+                   .group_by(c.report_date, c.province_code))
         provinces = conn.execute(select(admin_province.c.code, admin_province.c.full_name,
                                         communes_per_province.c.communes)
                                  .join(communes_per_province, communes_per_province.c.province_code == admin_province.c.code)
                                  .order_by(admin_province.c.code)).all()
-        counted = {(r.report_date, r.province_code): r for r in conn.execute(select(figures))}
+        counted = {(r.report_date, r.province_code): r._mapping for r in conn.execute(figures)}
         colours = {(r.report_date, r.province_code): r.status for r in conn.execute(
-            select(province_report.c.report_date, province_report.c.province_code, province_report.c.status))}
-        province_rows, nation_rows = [], []
+            select(province_report.c.report_date, province_report.c.province_code, province_report.c.status)
+            .where(province_report.c.report_date.in_(dates)))}
+        province_rows, nation_rows, criterion_rows = [], [], []
         for day in dates:
             rows = []
             for code, name, communes in provinces:
-                f = counted.get((day, code))
-                reporting, green, basic, staffed = (f.reporting, f.green, f.basic, f.staffed) if f else (0, 0, 0, 0)
+                f = counted.get((day, code), {})
+                reporting, green, basic, staffed = (f.get(k, 0) for k in ("reporting", "green", "basic", "one_stop_staff"))
+                criterion_rows += _criterion_rows(day, "province", code, communes, f, now)
                 rows.append({"report_date": day, "province_code": code, "province_name": name,
                              "status": colours.get((day, code)), "communes": communes,
                              "communes_reporting": reporting, "communes_green": green, "communes_basic": basic,
@@ -82,6 +95,26 @@ def publish_readiness(engine: Engine) -> list[dict]:
                 "provinces_all_green": sum(r["green_pct"] == 100.0 for r in rows),
                 "computed_at": now,
             })
+            criterion_rows += _criterion_rows(day, "nation", "VN", total, _summed(counted, day), now)
         upsert(conn, metric_readiness_province, province_rows)
         upsert(conn, metric_readiness_nation, nation_rows)
+        upsert(conn, metric_readiness_criterion, criterion_rows)
+        record_published(conn, METRIC, current, dates, now)
     return nation_rows
+
+
+def _fingerprints(conn) -> dict:
+    """Per report date, the commune and province reports together."""
+    communes = fingerprints(conn, c.report_date, commune_report)
+    provinces = fingerprints(conn, province_report.c.report_date, province_report)
+    return {day: combined(communes.get(day, EMPTY), provinces.get(day, EMPTY)) for day in set(communes) | set(provinces)}
+
+
+def _summed(counted: dict, day) -> dict:
+    return {name: sum(f[name] for (d, _), f in counted.items() if d == day) for name in CRITERIA}
+
+
+def _criterion_rows(day, level: str, code: str, communes: int, counts: dict, now) -> list[dict]:
+    return [{"report_date": day, "unit_level": level, "unit_code": code, "criterion": name, "communes": communes,
+             "communes_meeting": int(counts.get(name, 0)), "meeting_pct": percent(int(counts.get(name, 0)), communes),
+             "computed_at": now} for name in CRITERIA]

@@ -465,3 +465,45 @@ metric_online_filing_rate = Table(
     Column("online_rate_pct", Float),  # NULL when nothing was received
     Column("computed_at", UTC, nullable=False),
 )
+
+# Additive daily facts of the online filing rate: any date range is a SUM over days (docs/metrics.md).
+metric_online_filing_daily = Table(
+    "metric_online_filing_daily", metadata,
+    Column("day", Date, primary_key=True),  # local (Asia/Ho_Chi_Minh) day of receipt
+    Column("unit_level", String(16), primary_key=True),  # nation | province | commune
+    Column("unit_code", String(16), primary_key=True),  # 'VN', GSO province or commune code, '<province>:unknown'
+    Column("breakdown", String(16), primary_key=True),  # all | procedure | field
+    Column("breakdown_code", String(64), primary_key=True),  # '' for all; procedure or field code
+    Column("province_code", String(2)),  # the unit's province (NULL for the nation)
+    Column("unit_name", String(128), nullable=False),
+    Column("dossiers_received", Count, nullable=False),
+    Column("dossiers_online", Count, nullable=False),
+    Column("dossiers_direct", Count, nullable=False),
+    Column("dossiers_postal", Count, nullable=False),
+    Column("dossiers_no_channel", Count, nullable=False),
+    Column("online_rate_pct", Float),  # NULL when nothing was received
+    Column("computed_at", UTC, nullable=False),
+)
+
+# Per criterion of the commune checklist, the communes meeting it (reported by the 16:00 cut-off).
+metric_readiness_criterion = Table(
+    "metric_readiness_criterion", metadata,
+    Column("report_date", Date, primary_key=True),
+    Column("unit_level", String(16), primary_key=True),  # nation | province
+    Column("unit_code", String(8), primary_key=True),  # 'VN' or GSO province code
+    Column("criterion", String(32), primary_key=True),
+    Column("communes", Integer, nullable=False),
+    Column("communes_meeting", Integer, nullable=False),
+    Column("meeting_pct", Float),  # of the unit's communes; NULL when it has none
+    Column("computed_at", UTC, nullable=False),
+)
+
+# What each metric's last publish saw of a day's inputs: a day is recomputed only when this changed.
+publish_partition = Table(
+    "publish_partition", metadata,
+    Column("metric", String(64), primary_key=True),
+    Column("partition_date", Date, primary_key=True),  # local day (receipt day, report day)
+    Column("row_count", BigInteger, nullable=False),  # input rows of that day when published
+    Column("changed_at", UTC),  # the newest loaded_at among them (and the reference data they join)
+    Column("published_at", UTC, nullable=False),
+)

@@ -1,0 +1,122 @@
+"""Online filing rate as additive daily facts: per receipt day, per unit (nation, province, commune)
+and per procedure and field (nation, province), the received dossiers by channel.
+
+Any date range is a SUM over its days, so a dashboard or ``metric_online_filing_rate`` never reads
+the dossiers again. Received, channel and day as in hub/metrics/online_rate.py. Publishing is
+incremental (hub/metrics/partitions.py): only the days whose dossiers (or the procedure catalogue
+the field grain joins) changed since their last publish are deleted and recomputed, each grain by
+one ``INSERT … SELECT`` in the database.
+
+Rows are dense where the units are known: every day × nation, province and commune of the July-2025
+units, zero counts and NULL rates included. Procedure and field rows exist where dossiers do. A
+dossier whose commune is unknown counts in a ``<province>:unknown`` commune row; a province code
+outside the reference units gets its own province row: nothing is dropped.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Connection, Date, Numeric, and_, case, cast, delete, func, insert, literal, literal_column,
+                        null, or_, select, true, union_all)
+
+from hub.metrics.partitions import (EMPTY, days_between, fingerprints, one_writer_at_a_time, record_published,
+                                    stale_days)
+from hub.warehouse.schema import UTC, admin_commune, admin_province, dossier, metric_online_filing_daily, procedure
+
+METRIC = "online_filing_daily"
+NOT_RECEIVED = (1, 3)
+NATION_CODE, NATION_NAME = "VN", "Toàn quốc"
+UNKNOWN = "unknown"
+CHANNELS = {"online": "online", "direct": "direct", "postal": "postal", "no_channel": "unknown"}
+COLUMNS = ["day", "unit_level", "unit_code", "breakdown", "breakdown_code", "province_code", "unit_name",
+           "dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel",
+           "online_rate_pct", "computed_at"]
+
+d, ap, ac = dossier.c, admin_province.c, admin_commune.c
+
+
+def publish_online_filing_daily(conn: Connection, first: date, last: date, now: datetime) -> list[date]:
+    """Recompute the days of [first, last] whose inputs changed; returns those days."""
+    one_writer_at_a_time(conn, METRIC)
+    catalogue_changed = conn.scalar(select(func.max(procedure.c.loaded_at)))
+    loaded = fingerprints(conn, d.received_date, dossier, d.received_date.between(first, last))
+    days = days_between(first, last)
+    current = {day: loaded.get(day, EMPTY).with_reference(catalogue_changed) for day in days}
+    stale = stale_days(conn, METRIC, current, days)
+    if stale:
+        conn.execute(delete(metric_online_filing_daily).where(metric_online_filing_daily.c.day.in_(stale)))
+        for rows in _grains(stale, now):
+            conn.execute(insert(metric_online_filing_daily).from_select(COLUMNS, rows))
+        record_published(conn, METRIC, current, stale, now)
+    return stale
+
+
+def _text(value: str):
+    return literal_column(f"'{value}'")  # constants of this module, never data
+
+
+def _counts(days: list[date], keys: list, source=dossier, where=None):
+    """Received dossiers of the days, grouped by day and ``keys`` (labelled), with the channel counts."""
+    channel_counts = [func.coalesce(func.sum(case((d.channel == code, 1), else_=0)), 0).label(name)
+                      for name, code in CHANNELS.items()]
+    query = (select(d.received_date.label("day"), *keys, func.count().label("received"), *channel_counts)
+             .select_from(source)
+             .where(d.status_code.not_in(NOT_RECEIVED), d.received_date.in_(days))
+             .group_by(d.received_date, *[key.element for key in keys]))
+    return (query.where(where) if where is not None else query).subquery()
+
+
+def _measures(c, now: datetime) -> list:
+    received = func.coalesce(c.c.received, 0)
+    rate = case((received > 0, func.round(cast(100.0 * c.c.online / c.c.received, Numeric), 2)), else_=None)
+    return [received, *[func.coalesce(c.c[name], 0) for name in CHANNELS], rate, literal(now, UTC)]
+
+
+def _day_table(days: list[date]):
+    selects = [select(literal(day, Date).label("day")) for day in days]
+    return (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("days")
+
+
+def _grains(days: list[date], now: datetime):
+    """One SELECT per grain, each yielding rows in COLUMNS order."""
+    day_table = _day_table(days)
+    all_, none = _text("all"), _text("")
+    province_known = d.province_code.in_(select(ap.code))
+    commune_known = d.commune_code.in_(select(ac.code))
+    commune_unknown = or_(d.commune_code.is_(None), d.commune_code.not_in(select(ac.code)))
+
+    nation = _counts(days, [])
+    yield (select(day_table.c.day, _text("nation"), _text(NATION_CODE), all_, none, null(),
+                  _text(NATION_NAME), *_measures(nation, now))
+           .select_from(day_table.outerjoin(nation, nation.c.day == day_table.c.day)))
+
+    province = _counts(days, [d.province_code.label("unit")])
+    yield (select(day_table.c.day, _text("province"), ap.code, all_, none, ap.code, ap.full_name,
+                  *_measures(province, now))
+           .select_from(day_table.join(admin_province, true())
+                        .outerjoin(province, and_(province.c.day == day_table.c.day, province.c.unit == ap.code))))
+    foreign = _counts(days, [d.province_code.label("unit")], where=~province_known)
+    yield select(foreign.c.day, _text("province"), foreign.c.unit, all_, none, foreign.c.unit,
+                 _text(UNKNOWN), *_measures(foreign, now))
+
+    commune = _counts(days, [d.commune_code.label("unit")], where=commune_known)
+    yield (select(day_table.c.day, _text("commune"), ac.code, all_, none, ac.province_code, ac.full_name,
+                  *_measures(commune, now))
+           .select_from(day_table.join(admin_commune, true())
+                        .outerjoin(commune, and_(commune.c.day == day_table.c.day, commune.c.unit == ac.code))))
+    unplaced = _counts(days, [d.province_code.label("unit")], where=commune_unknown)
+    yield select(unplaced.c.day, _text("commune"), unplaced.c.unit + _text(":" + UNKNOWN), all_, none,
+                 unplaced.c.unit, _text("Chưa xác định xã"), *_measures(unplaced, now))
+
+    with_field = dossier.outerjoin(procedure, procedure.c.procedure_code == d.procedure_code)
+    for breakdown, code, source in (("procedure", d.procedure_code, dossier),
+                                    ("field", func.coalesce(procedure.c.field_code, _text(UNKNOWN)), with_field)):
+        by_nation = _counts(days, [code.label("code")], source)
+        yield select(by_nation.c.day, _text("nation"), _text(NATION_CODE), _text(breakdown), by_nation.c.code,
+                     null(), _text(NATION_NAME), *_measures(by_nation, now))
+        by_province = _counts(days, [d.province_code.label("unit"), code.label("code")], source)
+        yield (select(by_province.c.day, _text("province"), by_province.c.unit, _text(breakdown),
+                      by_province.c.code, by_province.c.unit, func.coalesce(ap.full_name, _text(UNKNOWN)),
+                      *_measures(by_province, now))
+               .select_from(by_province.outerjoin(admin_province, ap.code == by_province.c.unit)))
+

@@ -1,0 +1,72 @@
+"""Readiness per criterion and the heat map's incremental publish: a hand-counted fixture of commune reports."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import insert, select, update
+
+from hub.metrics.readiness import CRITERIA, publish_readiness
+from hub.warehouse.schema import commune_report, metric_readiness_criterion, metric_readiness_province, province_report
+from tests.metric_fixtures import LOADED, empty, warehouse_engine  # noqa: F401
+
+AUG10, AUG11 = date(2025, 8, 10), date(2025, 8, 11)
+TO_HIEU, CHIENG_AN, THIRD = "03646", "03664", "03679"  # communes of Sơn La (14), which has 75
+
+
+def _report(day, commune, on_time=True, loaded_at=LOADED, **unmet):
+    checklist = {name: name not in unmet for name in CRITERIA}
+    return {"report_date": day, "commune_code": commune, "province_code": "14", "on_time": on_time, **checklist,
+            "updated_at": loaded_at, "load_id": "L", "loaded_at": loaded_at}
+
+
+def _seed(engine):
+    with engine.begin() as conn:
+        conn.execute(insert(commune_report), [
+            _report(AUG10, TO_HIEU),                                            # every criterion
+            _report(AUG10, CHIENG_AN, one_stop_staff=True),                     # basic fails, staffing unmet
+            _report(AUG10, THIRD, on_time=False),                               # after 16:00: counts the next day
+            _report(AUG11, TO_HIEU, digital_signatures=True),                   # basic yes, green no
+        ])
+        conn.execute(insert(province_report), [
+            {"report_date": AUG10, "province_code": "14", "status": "yellow", "updated_at": LOADED, "load_id": "L",
+             "loaded_at": LOADED}])
+
+
+def _criterion(engine, day, level, code, criterion):
+    with engine.connect() as conn:
+        m = metric_readiness_criterion.c
+        return conn.execute(select(m.communes, m.communes_meeting, m.meeting_pct).where(
+            m.report_date == day, m.unit_level == level, m.unit_code == code, m.criterion == criterion)).one()
+
+
+def test_each_criterion_counts_communes_meeting_it_by_the_cut_off_among_all_communes(empty):
+    _seed(empty)
+    publish_readiness(empty)
+    assert tuple(_criterion(empty, AUG10, "province", "14", "one_stop_staff")) == (75, 1, 1.33)
+    assert tuple(_criterion(empty, AUG10, "province", "14", "network")) == (75, 2, 2.67)
+    assert tuple(_criterion(empty, AUG10, "nation", "VN", "network")) == (3321, 2, 0.06)
+    assert tuple(_criterion(empty, AUG10, "province", "01", "network")) == (126, 0, 0.0)
+    assert tuple(_criterion(empty, AUG11, "province", "14", "digital_signatures")) == (75, 0, 0.0)
+
+
+def test_the_province_row_shows_green_and_basic_communes_and_the_reported_colour(empty):
+    _seed(empty)
+    nation = {row["report_date"]: row for row in publish_readiness(empty)}
+    with empty.connect() as conn:
+        son_la = conn.execute(select(metric_readiness_province).where(
+            metric_readiness_province.c.report_date == AUG10,
+            metric_readiness_province.c.province_code == "14")).mappings().one()
+    assert (son_la["status"], son_la["communes_reporting"], son_la["communes_green"], son_la["communes_basic"],
+            son_la["green_pct"]) == ("yellow", 2, 1, 1, 1.33)
+    assert (nation[AUG10]["provinces_yellow"], nation[AUG11]["communes_basic"], nation[AUG11]["communes_green"]) == (1, 1, 0)
+
+
+def test_only_report_dates_with_new_reports_are_published_again(empty):
+    _seed(empty)
+    assert {row["report_date"] for row in publish_readiness(empty)} == {AUG10, AUG11}
+    assert publish_readiness(empty) == []
+    with empty.begin() as conn:
+        conn.execute(update(commune_report).where(commune_report.c.report_date == AUG11).values(
+            one_stop_staff=False, loaded_at=LOADED + timedelta(hours=1)))
+    assert [row["report_date"] for row in publish_readiness(empty)] == [AUG11]
+    assert tuple(_criterion(empty, AUG11, "province", "14", "one_stop_staff"))[1] == 0
