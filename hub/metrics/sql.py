@@ -1,7 +1,7 @@
 """SQL building blocks the metrics share, written once so SQLite and PostgreSQL give the same values."""
 from __future__ import annotations
 
-from sqlalchemy import Integer, case, func, literal_column, type_coerce
+from sqlalchemy import Integer, Numeric, case, cast, func, literal_column, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -11,6 +11,12 @@ from hub.settings import LOCAL_TZ
 def count_if(condition):
     """How many rows of the group meet the condition (0, never NULL, for an empty group)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def rate_pct(part, whole):
+    """100 × part ÷ whole rounded to 2 decimals, NULL when whole is 0: hub.metrics.percent in SQL
+    (numeric arithmetic, so PostgreSQL's round(numeric, 2) applies and both databases agree)."""
+    return case((whole > 0, func.round(cast(part, Numeric) * 100 / whole, 2)))
 
 
 class local_hour(FunctionElement):
