@@ -75,6 +75,14 @@ def test_latency_percentiles_interpolate_between_ranks_like_percentile_cont(publ
     assert (day["calls"], day["calls_ok"], day["latency_p50_ms"], day["latency_p95_ms"]) == (7, 4, 30.0, 88.0)
 
 
+def test_endpoint_star_is_the_whole_system_with_percentiles_over_all_its_calls(published):
+    system = published[("dvc_portal", "*", "hour", 11)]
+    # LayDanhSachHoSo 100 ms and a circuit_open, login 5000 ms: p50 = 2550, p95 = 100 + 0.95 × 4900
+    assert (system["calls"], system["calls_ok"], system["latency_p50_ms"], system["latency_p95_ms"]) == (
+        3, 2, 2550.0, 4755.0)
+    assert published[("dvc_portal", "*", "day", 0)]["calls"] == 8
+
+
 def test_the_percentiles_equal_postgresqls_own_percentile_cont(published, module_engine):
     if module_engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no percentile_cont")
@@ -99,8 +107,9 @@ def test_a_slow_endpoint_is_yellow_even_when_every_call_succeeds_and_thresholds_
 
 def test_republishing_gives_the_same_rows(published, module_engine):
     again = publish_endpoint_health(module_engine)
-    # hours: the portal's listing 10 and 11, login 11, one for each other system; days: one per endpoint
-    assert len(again) == len(published) == (2 + 1 + 3) + (1 + 1 + 3)
+    # hours: the portal's listing 10 and 11, login 11, one for each other system; days: one per endpoint;
+    # the same for each system as a whole ('*'): the portal 10 and 11, the others one hour; one day each
+    assert len(again) == len(published) == (2 + 1 + 3) + (1 + 1 + 3) + (2 + 3) + 4
     assert {k: r["status"] for k, r in published.items()} == {
         (r["system"], r["endpoint"], r["grain"], r["hour"]): r["status"] for r in again}
     with module_engine.connect() as conn:

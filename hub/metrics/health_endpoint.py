@@ -3,7 +3,8 @@
 Counts per outcome (the error classes), success rate, latency p50 and p95 (continuous percentiles
 over the attempts that have a latency, computed in SQL: hub.metrics.sql.percentile), the slowest
 attempt and the last success. status: the worse of the success-rate and latency-p95 grades, with
-the thresholds of hub.settings.HealthThresholds.
+the thresholds of hub.settings.HealthThresholds. Endpoint '*' stands for all the system's endpoints
+together (its percentiles are over all its calls, which no sum of endpoint rows could give).
 """
 from __future__ import annotations
 
@@ -19,20 +20,22 @@ from hub.warehouse.schema import health_call, metric_connection_health_endpoint
 
 h = health_call.c
 GRAINS = ("hour", "day")
+ALL_ENDPOINTS = "*"
 
 
-def _calls(grain: str, since: date | None):
-    """health_call with its grouping keys: system, endpoint, day and hour (0 for the day grain)."""
+def _calls(grain: str, per_endpoint: bool, since: date | None):
+    """health_call with its grouping keys: system, endpoint ('*' for all), day and hour (0 for the day grain)."""
     hour = local_hour(h.observed_at) if grain == "hour" else literal(0)
-    query = select(h.system, h.endpoint, h.observed_date.label("day"), hour.label("hour"), h.outcome,
+    endpoint = h.endpoint if per_endpoint else literal(ALL_ENDPOINTS)
+    query = select(h.system, endpoint.label("endpoint"), h.observed_date.label("day"), hour.label("hour"), h.outcome,
                    h.latency_ms, h.observed_at).where(h.observed_date.is_not(None))
     if since is not None:
         query = query.where(h.observed_date >= since)
     return query.subquery()
 
 
-def _grain_query(grain: str, since: date | None):
-    calls = _calls(grain, since)
+def _grain_query(grain: str, per_endpoint: bool, since: date | None):
+    calls = _calls(grain, per_endpoint, since)
     keys = (calls.c.system, calls.c.endpoint, calls.c.day, calls.c.hour)
     counts = select(
         *keys, func.count().label("calls"),
@@ -59,8 +62,8 @@ def publish_endpoint_health(engine: Engine, since: date | None = None,
     now = datetime.now(timezone.utc)
     rows = []
     with engine.begin() as conn:
-        for grain in GRAINS:
-            for r in conn.execute(_grain_query(grain, since)).mappings():
+        for grain, per_endpoint in ((g, e) for g in GRAINS for e in (True, False)):
+            for r in conn.execute(_grain_query(grain, per_endpoint, since)).mappings():
                 known = sum(r[o] for o in OUTCOMES)
                 rate = round(100.0 * r["ok"] / r["calls"], 2)
                 p95 = _ms(r["p95"])
