@@ -80,20 +80,27 @@ def publish_decision766(engine: Engine, period_start: date, period_end: date) ->
                     hub[key][count] += int(r[count])
         portal = {(r.province_code, r.period_start, r.period_end): r
                   for r in conn.execute(select(portal_reported_online))}
-        codes = sorted(set(names) | {code for _, code in hub if code != NATION[1]})
+        codes = sorted(set(names) | {code for _, code in hub if code != NATION[1]}) + [NATION[1]]
         rows = []
         for month in months:
-            end = _month(month)[1]
-            reported = {code: portal.get((code, month, end)) for code in names}
-            for code in codes + [NATION[1]]:
-                figures = portal_figures(reported[code]) if code in names else None
-                if code == NATION[1] and all(reported.values()):
-                    figures = {k: sum(portal_figures(r)[k] or 0 for r in reported.values())
-                               for k in ("total", "online", "direct")} | {"rate_pct": None}
+            beside = _portal_by_unit(portal, names, month)
+            for code in codes:
                 name = NATION[2] if code == NATION[1] else names.get(code)
-                rows += _rows(month, code, name, code == NATION[1] or code in names, hub[(month, code)], figures, now)
+                rows += _rows(month, code, name, code == NATION[1] or code in names, hub[(month, code)],
+                              beside.get(code), now)
         upsert(conn, metric_decision766, rows)
     return rows
+
+
+def _portal_by_unit(portal: dict, names: dict, month: date) -> dict[str, dict | None]:
+    """The portal's figures for exactly this month per province, and for the nation when every
+    province reported them (a partial sum would pass for the nation's)."""
+    end = _month(month)[1]
+    by_unit = {code: portal_figures(portal.get((code, month, end))) for code in names}
+    if all(by_unit.values()):
+        by_unit[NATION[1]] = {k: sum(f[k] or 0 for f in by_unit.values()) for k in ("total", "online", "direct")}
+        by_unit[NATION[1]]["rate_pct"] = None
+    return by_unit
 
 
 def portal_figures(reported) -> dict | None:
