@@ -392,24 +392,42 @@ def write_report(settings: Settings | None = None, language: str | None = None) 
 
 
 def publish_health(settings: Settings | None = None) -> list[dict]:
-    from hub.metrics.health import publish_connection_health
+    """Connection health (per system and day, per endpoint and hour/day), data freshness, and the
+    portal's reported aggregates against its dossiers; returns the per-system-and-day rows."""
+    settings = settings or Settings.load()
+    return _publish_health(ready_warehouse(settings), settings)
 
-    return publish_connection_health(ready_warehouse(settings))
+
+def _publish_health(engine: Engine, settings: Settings) -> list[dict]:
+    from hub.metrics.freshness import publish_source_freshness
+    from hub.metrics.health import publish_connection_health
+    from hub.metrics.health_endpoint import publish_endpoint_health
+    from hub.metrics.portal_consistency import publish_portal_consistency
+
+    rows = publish_connection_health(engine, thresholds=settings.health)
+    publish_endpoint_health(engine, thresholds=settings.health)
+    publish_source_freshness(engine, settings.health)
+    publish_portal_consistency(engine, settings.health)
+    return rows
 
 
 def publish(settings: Settings | None = None, period_start: date | None = None, period_end: date | None = None):
     """Every metrics table; returns the online filing rates (the headline figures)."""
-    from hub.metrics.health import publish_connection_health
-    from hub.metrics.online_rate import publish_online_filing_rate
-
+    from hub.metrics.decision766 import publish_decision766
     from hub.metrics.dossier_reduction import publish_dossier_reduction
+    from hub.metrics.dossier_reduction_day import publish_dossier_reduction_days
+    from hub.metrics.online_rate import publish_online_filing_rate
+    from hub.metrics.procedure_reduction import publish_procedure_reduction
     from hub.metrics.readiness import publish_readiness
 
     settings = settings or Settings.load()
     engine = ready_warehouse(settings)
-    publish_connection_health(engine)
+    _publish_health(engine, settings)
     publish_readiness(engine)
     rates = publish_online_filing_rate(engine, period_start, period_end)
     if rates.period_start is not None:  # the same period as the headline rate
         publish_dossier_reduction(engine, rates.period_start, rates.period_end)
+        publish_dossier_reduction_days(engine, rates.period_start, rates.period_end)
+        publish_decision766(engine, rates.period_start, rates.period_end)
+    publish_procedure_reduction(engine)
     return rates

@@ -60,12 +60,66 @@ def origin(name: str, environ: Mapping[str, str] | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class HealthThresholds:
+    """Where green ends and yellow, then red, begin for connection health (docs/metrics.md).
+
+    Each can be set as LIENTHONG_HEALTH_<NAME> or ``health_<name>`` in the config file. A status is
+    the worst of the criteria that apply: success rate, latency p95, data lag, portal consistency.
+    """
+    success_green_pct: float = 99.0  # at least this share of calls answered properly: green
+    success_yellow_pct: float = 95.0
+    p95_green_ms: float = 3000.0  # slowest 5 % of calls at most this long: green
+    p95_yellow_ms: float = 15000.0
+    lag_green_s: float = 6 * 3600.0  # the newest record held was at most this old when the system last answered
+    lag_yellow_s: float = 24 * 3600.0
+    consistency_green_pct: float = 0.5  # |hub − portal| dossiers as a share of the portal's total
+    consistency_yellow_pct: float = 2.0
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> "HealthThresholds":
+        values = {}
+        for name in cls.__dataclass_fields__:
+            value = lookup(f"health_{name}", environ)
+            if value is None:
+                continue
+            try:
+                values[name] = float(value)
+            except (TypeError, ValueError):
+                raise InvalidSetting(f"{PREFIX}HEALTH_{name.upper()}={value!r} is not a number: "
+                                     f"use e.g. {getattr(cls, name)}") from None
+        thresholds = cls(**values)
+        for criterion, unit, higher_is_better in (("success", "pct", True), ("p95", "ms", False),
+                                                  ("lag", "s", False), ("consistency", "pct", False)):
+            green, yellow = (getattr(thresholds, f"{criterion}_{c}_{unit}") for c in ("green", "yellow"))
+            if (green < yellow) if higher_is_better else (green > yellow):
+                raise InvalidSetting(f"health thresholds for {criterion}: green ({green}) is laxer than "
+                                     f"yellow ({yellow}); swap them")
+        return thresholds
+
+    @staticmethod
+    def grade(value: float | None, green: float, yellow: float, higher_is_better: bool = False) -> str | None:
+        """green, yellow or red for one criterion; None when it does not apply (no value)."""
+        if value is None:
+            return None
+        if higher_is_better:
+            return "green" if value >= green else "yellow" if value >= yellow else "red"
+        return "green" if value <= green else "yellow" if value <= yellow else "red"
+
+    @staticmethod
+    def worst(*grades: str | None) -> str:
+        """The worst of the grades that apply (green when none does)."""
+        order = ("green", "yellow", "red")
+        return max((g for g in grades if g is not None), key=order.index, default="green")
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path
     db_url: str
     pii_key: bytes = field(repr=False)
     report_language: str = "vi"
     auto_migrate: bool = True  # production sets False: only `lienthong db upgrade` migrates
+    health: HealthThresholds = field(default_factory=HealthThresholds)
 
     @property
     def reports_dir(self) -> Path:
@@ -90,7 +144,7 @@ class Settings:
         pii_key = key.encode() if key else _local_pii_key(var_dir)
         language = lookup("report_language", environ, "vi")
         return cls(var_dir=var_dir, db_url=db_url, pii_key=pii_key, report_language=language,
-                   auto_migrate=auto_migrate)
+                   auto_migrate=auto_migrate, health=HealthThresholds.load(environ))
 
 
 def _database_url(value: str) -> str:

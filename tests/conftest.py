@@ -81,3 +81,23 @@ def fresh_circuit_breakers(monkeypatch):
     from connectors import base
 
     monkeypatch.setattr(base, "_BREAKERS", {})
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def module_engine(request, tmp_path_factory):
+    """A migrated warehouse shared by one test module (its tests read one seeded fixture), on the
+    embedded default and on PostgreSQL: migrating once per module, not per test, keeps CI short."""
+    from hub.pipeline import upgrade_warehouse, warehouse
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('warehouse') / 'warehouse.db'}"
+    else:
+        admin_url = request.getfixturevalue("pg_admin_url")
+        url = postgres.create_database(admin_url)
+    settings = Settings(var_dir=tmp_path_factory.mktemp("var"), db_url=url, pii_key=TEST_PII_KEY)
+    upgrade_warehouse(settings)
+    engine = warehouse(settings)
+    yield engine
+    engine.dispose()
+    if request.param == "postgres":
+        postgres.drop_database(admin_url, url)

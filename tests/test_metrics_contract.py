@@ -37,6 +37,40 @@ CONTRACT = {
         "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel", "online_rate_pct",
         "computed_at",
     },
+    "metric_connection_health_endpoint": {
+        "system", "endpoint", "grain", "day", "hour", "calls", "calls_ok", "calls_http_4xx", "calls_http_5xx",
+        "calls_timeout", "calls_reset", "calls_soap_fault", "calls_parse_error", "calls_other", "success_rate_pct",
+        "latency_p50_ms", "latency_p95_ms", "max_latency_ms", "last_success_at", "status", "computed_at",
+    },
+    "metric_source_freshness": {
+        "system", "last_call_at", "last_success_at", "records_held", "newest_record_at", "last_loaded_at",
+        "data_lag_s", "status", "computed_at",
+    },
+    "metric_portal_consistency": {
+        "province_code", "period_start", "period_end", "portal_as_of", "portal_total", "portal_online",
+        "portal_direct", "portal_postal", "portal_ratio_pct", "hub_total", "hub_online", "hub_direct", "hub_postal",
+        "hub_no_channel", "hub_ratio_pct", "total_difference", "online_difference", "status", "likely_cause",
+        "computed_at",
+    },
+    "metric_dossier_reduction_day": {
+        "day", "unit_level", "unit_code", "unit_name", "unit_known", "dossiers_received", "dossiers_reusing_data",
+        "dossiers_with_avoidable", "attachments", "attachments_replaceable", "attachments_avoidable",
+        "attachments_avoidable_verified", "attachments_outside_list", "reuse_rate_pct", "avoidable_pct",
+        "outside_list_pct", "computed_at",
+    },
+    "metric_procedure_component_reduction": {
+        "procedure_code", "component_code", "procedure_name", "component_name", "replaceable_by",
+        "replaced_by_result_code", "attachments_submitted", "attachments_replaced", "portal_replaces", "computed_at",
+    },
+    "metric_dossier_reduction_progress": {
+        "as_of_date", "procedures", "procedures_replaceable", "procedures_replacing", "target_procedures",
+        "target_progress_pct", "computed_at",
+    },
+    "metric_decision766": {
+        "month", "unit_code", "indicator_code", "unit_name", "unit_known", "indicator_no", "numerator", "denominator",
+        "rate_pct", "portal_numerator", "portal_denominator", "portal_rate_pct", "difference_pct", "likely_cause",
+        "computed_at",
+    },
 }
 
 

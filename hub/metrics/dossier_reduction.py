@@ -1,60 +1,60 @@
 """Dossier reduction: how far dossiers still demand paper that national databases already hold.
 
-Per province and nation, for dossiers received in the period (same definition as the online rate):
+Per province and nation, for dossiers received in the period (same definition as the online rate),
+from the per-dossier figures of ``per_dossier`` (what each attachment says: hub/metrics/attachments.py):
 - dossiers reusing data: at least one component reused from digitised data or another dossier's
   result, or taken from the citizen's document store (indicator 4.3 / 4.4 of Decision 766);
-- attachments (not deleted) and, of those, *replaceable*: the procedure's component can be replaced
-  by a national or sectoral database (the catalogue's CSDL_THAYTHE);
-- *avoidable*: replaceable yet submitted on paper/file (not reused, not from the store);
-- *avoidable, verified*: avoidable, replaceable by the population database, and the owner was
-  verified there (outcome match): the register provably holds what was asked for.
+- attachments (not deleted) and, of those, replaceable, avoidable and avoidable-verified.
+Per day and per commune and procedure: dossier_reduction_day.py.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine, and_, case, distinct, false as false_, func, or_, select, true
+from sqlalchemy import Engine, and_, func, select
 
-from hub.metrics.online_rate import NATION, NOT_RECEIVED
+from hub.metrics import attachments as att
 from hub.metrics import percent
+from hub.metrics.online_rate import NATION, NOT_RECEIVED
+from hub.metrics.sql import count_if
 from hub.warehouse.db import upsert
-from hub.warehouse.schema import (admin_province, citizen_verification, dossier, dossier_attachment,
-                                  metric_dossier_reduction, procedure_component)
+from hub.warehouse.schema import admin_province, dossier, metric_dossier_reduction
 
-a, d, pc, cv = dossier_attachment.c, dossier.c, procedure_component.c, citizen_verification.c
+d = dossier.c
+FIGURES = ("attachments", "replaceable", "avoidable", "verified", "outside_list")
 
+
+def per_dossier(period_start: date, period_end: date):
+    """One row per dossier received in the period: its units, its day and its attachment counts."""
+    received = and_(d.status_code.not_in(NOT_RECEIVED), d.received_date.between(period_start, period_end))
+    return (select(d.dossier_id, d.received_date, d.province_code, d.commune_code, d.procedure_code,
+                   count_if(att.present).label("attachments"), count_if(att.reused).label("reused"),
+                   count_if(att.replaceable).label("replaceable"), count_if(att.avoidable).label("avoidable"),
+                   count_if(att.verified).label("verified"), count_if(att.outside_list).label("outside_list"))
+            .select_from(att.attachments_of(dossier))
+            .where(received)
+            .group_by(d.dossier_id, d.received_date, d.province_code, d.commune_code, d.procedure_code)
+            .subquery())
+
+
+def figures(dossiers, *keys):
+    """The additive reduction figures of the per-dossier rows, grouped by ``keys``."""
+    return (select(*keys, func.count().label("received"), count_if(dossiers.c.reused > 0).label("reusing"),
+                   count_if(dossiers.c.avoidable > 0).label("with_avoidable"),
+                   *[func.coalesce(func.sum(dossiers.c[f]), 0).label(f) for f in FIGURES])
+            .group_by(*keys))
 
 
 def publish_dossier_reduction(engine: Engine, period_start: date, period_end: date) -> list[dict]:
-    received = and_(d.status_code.not_in(NOT_RECEIVED), d.received_date.between(period_start, period_end))
-    reused = or_(a.reuse_state.in_((1, 2)), a.from_personal_store == true())
-    replaceable = pc.replaceable_by.is_not(None)
-    avoidable = and_(replaceable, ~reused)
-    verified = and_(avoidable, pc.replaceable_by == "population", cv.outcome == "match")
-    count = lambda condition: func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # noqa: E731
-    attachments = (
-        select(d.province_code,
-               func.count(distinct(case((reused, d.dossier_id)))).label("reusing"),
-               func.count().label("attachments"), count(replaceable).label("replaceable"),
-               count(avoidable).label("avoidable"), count(verified).label("verified"))
-        .select_from(dossier_attachment.join(dossier, d.dossier_id == a.dossier_id)
-                     .outerjoin(procedure_component, and_(pc.procedure_code == d.procedure_code,
-                                                          pc.component_code == a.component_code))
-                     .outerjoin(citizen_verification, and_(cv.subject_id_hash == d.owner_id_hash,
-                                                           cv.source == "population_db")))
-        .where(received, a.is_deleted == false_())
-        .group_by(d.province_code)
-    )
-    dossiers = select(d.province_code, func.count().label("received")).where(received).group_by(d.province_code)
+    dossiers = per_dossier(period_start, period_end)
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
         names = dict(conn.execute(select(admin_province.c.code, admin_province.c.full_name)).all())
-        counts = {r.province_code: r for r in conn.execute(attachments)}
-        totals = dict(conn.execute(dossiers).all())
+        counts = {r.province_code: r for r in conn.execute(figures(dossiers, dossiers.c.province_code))}
         rows = []
         for code, name in sorted(names.items()):
             r = counts.get(code)
-            values = (totals.get(code, 0), *(tuple(r)[1:] if r else (0, 0, 0, 0, 0)))
+            values = (r.received, r.reusing, r.attachments, r.replaceable, r.avoidable, r.verified) if r else (0,) * 6
             rows.append(_row("province", code, name, period_start, period_end, now, *values))
         summed = [sum(row[k] for row in rows) for k in ("dossiers_received", "dossiers_reusing_data", "attachments",
                                                           "attachments_replaceable", "attachments_avoidable",

@@ -1,28 +1,26 @@
 """Connection health per system and local day, rolled up from the per-call observations.
 
 status: green when at least 99 % of calls succeeded, yellow from 95 %, red below (a system that
-"frequently loses connection", seeds 004, shows red).
+"frequently loses connection", seeds 004, shows red); the thresholds are configuration
+(hub.settings.HealthThresholds). Per endpoint and hour, with latency percentiles: health_endpoint.py.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
 from connectors.base import OUTCOMES
+from hub.metrics.sql import count_if
+from hub.settings import HealthThresholds
 from hub.warehouse.db import upsert
 from hub.warehouse.schema import health_call, metric_connection_health
 
-GREEN, YELLOW = 99.0, 95.0
 
-
-def _status(rate: float) -> str:
-    return "green" if rate >= GREEN else "yellow" if rate >= YELLOW else "red"
-
-
-def publish_connection_health(engine: Engine, since: date | None = None) -> list[dict]:
-    counts = [func.coalesce(func.sum(case((health_call.c.outcome == outcome, 1), else_=0)), 0).label(outcome)
-              for outcome in OUTCOMES]
+def publish_connection_health(engine: Engine, since: date | None = None,
+                              thresholds: HealthThresholds | None = None) -> list[dict]:
+    thresholds = thresholds or HealthThresholds()
+    counts = [count_if(health_call.c.outcome == outcome).label(outcome) for outcome in OUTCOMES]
     query = (
         select(health_call.c.system, health_call.c.observed_date, func.count().label("calls"), *counts,
                func.avg(health_call.c.latency_ms).label("avg_latency"),
@@ -44,7 +42,7 @@ def publish_connection_health(engine: Engine, since: date | None = None) -> list
                 "success_rate_pct": rate,
                 "avg_latency_ms": None if r["avg_latency"] is None else round(float(r["avg_latency"]), 3),
                 "max_latency_ms": r["max_latency"], "bytes_received": int(r["bytes"]),
-                "status": _status(rate), "computed_at": now,
+                "status": thresholds.grade(rate, thresholds.success_green_pct, thresholds.success_yellow_pct, True), "computed_at": now,
             })
         upsert(conn, metric_connection_health, rows)
     return rows

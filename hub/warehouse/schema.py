@@ -507,3 +507,137 @@ publish_partition = Table(
     Column("changed_at", UTC),  # the newest loaded_at among them (and the reference data they join)
     Column("published_at", UTC, nullable=False),
 )
+
+# Connection health per system, endpoint and local hour/day (grain 'hour': hour 0-23; grain 'day': hour 0).
+metric_connection_health_endpoint = Table(
+    "metric_connection_health_endpoint", metadata,
+    Column("system", String(64), primary_key=True),
+    Column("endpoint", String(128), primary_key=True),
+    Column("grain", String(8), primary_key=True),  # hour | day
+    Column("day", Date, primary_key=True),  # local day
+    Column("hour", SmallInteger, primary_key=True),  # local hour for grain 'hour'; 0 for grain 'day'
+    Column("calls", Count, nullable=False),
+    Column("calls_ok", Count, nullable=False),
+    Column("calls_http_4xx", Count, nullable=False),
+    Column("calls_http_5xx", Count, nullable=False),
+    Column("calls_timeout", Count, nullable=False),
+    Column("calls_reset", Count, nullable=False),
+    Column("calls_soap_fault", Count, nullable=False),
+    Column("calls_parse_error", Count, nullable=False),
+    Column("calls_other", Count, nullable=False),  # any other outcome (circuit_open, …)
+    Column("success_rate_pct", Float, nullable=False),
+    Column("latency_p50_ms", Float),
+    Column("latency_p95_ms", Float),
+    Column("max_latency_ms", Float),
+    Column("last_success_at", UTC),
+    Column("status", String(8), nullable=False),  # green | yellow | red
+    Column("computed_at", UTC, nullable=False),
+)
+
+# Per system: when it last answered and how fresh the data the hub holds from it is.
+metric_source_freshness = Table(
+    "metric_source_freshness", metadata,
+    Column("system", String(64), primary_key=True),
+    Column("last_call_at", UTC),
+    Column("last_success_at", UTC),
+    Column("records_held", Count, nullable=False),
+    Column("newest_record_at", UTC),
+    Column("last_loaded_at", UTC),
+    Column("data_lag_s", Float),
+    Column("status", String(8), nullable=False),  # green | yellow | red
+    Column("computed_at", UTC, nullable=False),
+)
+
+# The portal's reported aggregates beside what the hub's copy of its dossiers adds up to.
+metric_portal_consistency = Table(
+    "metric_portal_consistency", metadata,
+    Column("province_code", String(2), primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("period_end", Date, primary_key=True),
+    Column("portal_as_of", UTC),
+    Column("portal_total", Count),
+    Column("portal_online", Count),
+    Column("portal_direct", Count),
+    Column("portal_postal", Count),
+    Column("portal_ratio_pct", Float),
+    Column("hub_total", Count, nullable=False),
+    Column("hub_online", Count, nullable=False),
+    Column("hub_direct", Count, nullable=False),
+    Column("hub_postal", Count, nullable=False),
+    Column("hub_no_channel", Count, nullable=False),
+    Column("hub_ratio_pct", Float),
+    Column("total_difference", Count),  # hub − portal
+    Column("online_difference", Count),
+    Column("status", String(8), nullable=False),  # green | yellow | red
+    Column("likely_cause", String(64)),
+    Column("computed_at", UTC, nullable=False),
+)
+
+# Dossier reduction per local day and unit (nation, province, commune, procedure): additive counts.
+metric_dossier_reduction_day = Table(
+    "metric_dossier_reduction_day", metadata,
+    Column("day", Date, primary_key=True),
+    Column("unit_level", String(16), primary_key=True),  # nation | province | commune | procedure
+    Column("unit_code", String(64), primary_key=True),
+    Column("unit_name", Text),
+    Column("unit_known", Boolean, nullable=False),  # False: a code the reference data does not know
+    Column("dossiers_received", Count, nullable=False),
+    Column("dossiers_reusing_data", Count, nullable=False),
+    Column("dossiers_with_avoidable", Count, nullable=False),
+    Column("attachments", Count, nullable=False),
+    Column("attachments_replaceable", Count, nullable=False),
+    Column("attachments_avoidable", Count, nullable=False),
+    Column("attachments_avoidable_verified", Count, nullable=False),
+    Column("attachments_outside_list", Count, nullable=False),
+    Column("reuse_rate_pct", Float),
+    Column("avoidable_pct", Float),
+    Column("outside_list_pct", Float),
+    Column("computed_at", UTC, nullable=False),
+)
+
+# Per procedure component: can a connected database replace it, and does the portal already do so.
+metric_procedure_component_reduction = Table(
+    "metric_procedure_component_reduction", metadata,
+    Column("procedure_code", String(64), primary_key=True),
+    Column("component_code", String(64), primary_key=True),
+    Column("procedure_name", Text, nullable=False),
+    Column("component_name", Text, nullable=False),
+    Column("replaceable_by", String(64)),
+    Column("replaced_by_result_code", String(64)),
+    Column("attachments_submitted", Count, nullable=False),
+    Column("attachments_replaced", Count, nullable=False),
+    Column("portal_replaces", Boolean, nullable=False),
+    Column("computed_at", UTC, nullable=False),
+)
+
+# Progress toward the national target of procedures whose components are replaced by data.
+metric_dossier_reduction_progress = Table(
+    "metric_dossier_reduction_progress", metadata,
+    Column("as_of_date", Date, primary_key=True),
+    Column("procedures", Integer, nullable=False),
+    Column("procedures_replaceable", Integer, nullable=False),
+    Column("procedures_replacing", Integer, nullable=False),
+    Column("target_procedures", Integer, nullable=False),
+    Column("target_progress_pct", Float, nullable=False),
+    Column("computed_at", UTC, nullable=False),
+)
+
+# Decision 766 indicators per province (and the nation, 'VN') and month, beside the portal's own figures.
+metric_decision766 = Table(
+    "metric_decision766", metadata,
+    Column("month", Date, primary_key=True),  # first day of the month
+    Column("unit_code", String(8), primary_key=True),  # GSO province code, or 'VN'
+    Column("indicator_code", String(48), primary_key=True),
+    Column("unit_name", String(128)),
+    Column("unit_known", Boolean, nullable=False),
+    Column("indicator_no", String(8), nullable=False),
+    Column("numerator", Count),
+    Column("denominator", Count),
+    Column("rate_pct", Float),
+    Column("portal_numerator", Count),
+    Column("portal_denominator", Count),
+    Column("portal_rate_pct", Float),
+    Column("difference_pct", Float),  # rate_pct − portal_rate_pct
+    Column("likely_cause", String(64)),
+    Column("computed_at", UTC, nullable=False),
+)

@@ -1,0 +1,140 @@
+"""The Decision 766 indicators the dossiers can compute (indicators.md section 2), per province,
+nation and month, beside the portal's own reported aggregates.
+
+From dossier-level data, over dossiers received in the month (the online rate's definition):
+- 1.4 DOSSIER_SYNC: dossiers the hub holds ÷ the larger of that and the portal's reported total;
+- 3.3 ONLINE_FILING_FORM: channel online ÷ received (the simple share; the electronic-result
+  condition needs result links the hub does not hold);
+- 3.6 ONLINE_PAYMENT_DOSSIER: paid online (DuocThanhToanTrucTuyen 1 DVCQG or 2 local gateway) ÷
+  dossiers whose payment field was synchronised;
+- 4.2 SO_HOA_GIAY_TO_GIAI_QUYET: dossiers with a digitised component ÷ received;
+- 4.3 REUSED_DIGITIZED_DATA: dossiers with a component reused from data ÷ received;
+- 4.4 SYNCED_WITH_DVCQG_PERSONAL_STORAGE: dossiers with a component from the citizen's store ÷ received;
+- 4.5b CITIZEN_DATA_CONNECTED_DOSSIER: dossiers whose account was verified with VNeID ÷ received.
+The portal reports channel counts (portal_reported_online) for the period it was asked about: its
+figures stand beside a month only when that period is exactly the month; other periods are compared
+in metric_portal_consistency. Each difference carries its likely cause (portal_consistency.likely_cause).
+"""
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Engine, false, select, true
+
+from hub.metrics import attachments as att
+from hub.metrics import percent
+from hub.metrics.online_rate import NATION
+from hub.metrics.portal_consistency import ChannelCounts, hub_channel_counts, likely_cause
+from hub.metrics.sql import count_if
+from hub.warehouse.db import upsert
+from hub.warehouse.schema import (admin_province, dossier, dossier_attachment, metric_decision766,
+                                  portal_reported_online)
+
+# code -> (indicator number, numerator count, denominator count); DOSSIER_SYNC is set beside the portal
+INDICATORS = {
+    "DOSSIER_SYNC": ("1.4", "total", None),
+    "ONLINE_FILING_FORM": ("3.3", "online", "total"),
+    "ONLINE_PAYMENT_DOSSIER": ("3.6", "paid_online", "payment_synced"),
+    "SO_HOA_GIAY_TO_GIAI_QUYET": ("4.2", "digitised", "total"),
+    "REUSED_DIGITIZED_DATA": ("4.3", "reusing", "total"),
+    "SYNCED_WITH_DVCQG_PERSONAL_STORAGE": ("4.4", "from_store", "total"),
+    "CITIZEN_DATA_CONNECTED_DOSSIER": ("4.5b", "vneid", "total"),
+}
+COUNTS = ("total", "online", "direct", "postal", "no_channel", "paid_online", "payment_synced", "digitised",
+          "reusing", "from_store", "vneid")
+
+
+def _month(day: date) -> tuple[date, date]:
+    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _daily_counts(first: date, last: date):
+    d, a = dossier.c, dossier_attachment.c
+    flags = (select(a.dossier_id, count_if(att.reused).label("reused"),
+                    count_if(a.from_personal_store == true()).label("store"))
+             .where(a.is_deleted == false()).group_by(a.dossier_id).subquery())
+    return (hub_channel_counts(d.received_date, d.province_code)
+            .add_columns(count_if(d.online_payment.in_((1, 2))).label("paid_online"),
+                         count_if(d.online_payment.is_not(None)).label("payment_synced"),
+                         count_if(d.has_digitised_component == true()).label("digitised"),
+                         count_if(flags.c.reused > 0).label("reusing"), count_if(flags.c.store > 0).label("from_store"),
+                         count_if(d.vneid_verified == true()).label("vneid"))
+            .select_from(dossier.outerjoin(flags, flags.c.dossier_id == d.dossier_id))
+            .where(d.received_date.between(first, last))
+            .group_by(d.received_date, d.province_code))
+
+
+def publish_decision766(engine: Engine, period_start: date, period_end: date) -> list[dict]:
+    """Every month the period touches, whole; returns the rows."""
+    first, last = _month(period_start)[0], _month(period_end)[1]
+    months = sorted({_month(date.fromordinal(n))[0] for n in range(first.toordinal(), last.toordinal() + 1)})
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        names = dict(conn.execute(select(admin_province.c.code, admin_province.c.full_name)).all())
+        hub: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+        for r in conn.execute(_daily_counts(first, last)).mappings():
+            for key in ((_month(r["received_date"])[0], r["province_code"]), (_month(r["received_date"])[0], NATION[1])):
+                for count in COUNTS:
+                    hub[key][count] += int(r[count])
+        portal = {(r.province_code, r.period_start, r.period_end): r
+                  for r in conn.execute(select(portal_reported_online))}
+        codes = sorted(set(names) | {code for _, code in hub if code != NATION[1]}) + [NATION[1]]
+        rows = []
+        for month in months:
+            beside = _portal_by_unit(portal, names, month)
+            for code in codes:
+                name = NATION[2] if code == NATION[1] else names.get(code)
+                rows += _rows(month, code, name, code == NATION[1] or code in names, hub[(month, code)],
+                              beside.get(code), now)
+        upsert(conn, metric_decision766, rows)
+    return rows
+
+
+def _portal_by_unit(portal: dict, names: dict, month: date) -> dict[str, dict | None]:
+    """The portal's figures for exactly this month per province, and for the nation when every
+    province reported them (a partial sum would pass for the nation's)."""
+    end = _month(month)[1]
+    by_unit = {code: portal_figures(portal.get((code, month, end))) for code in names}
+    if all(by_unit.values()):
+        by_unit[NATION[1]] = {k: sum(f[k] or 0 for f in by_unit.values()) for k in ("total", "online", "direct")}
+        by_unit[NATION[1]]["rate_pct"] = None
+    return by_unit
+
+
+def portal_figures(reported) -> dict | None:
+    if reported is None:
+        return None
+    return {"total": reported.channel_total, "online": reported.channel_online, "direct": reported.channel_direct,
+            "rate_pct": reported.ratio_pct}
+
+
+def _rows(month, code, name, known, counts, portal, now) -> list[dict]:
+    hub_counts = ChannelCounts(counts["total"], counts["online"], counts["direct"] + counts["no_channel"],
+                               percent(counts["online"], counts["total"]))
+    portal_counts = ChannelCounts(**portal) if portal else ChannelCounts(None, None, None, None)
+    if portal_counts.rate_pct is None and portal_counts.total:
+        portal_counts = ChannelCounts(portal_counts.total, portal_counts.online, portal_counts.direct,
+                                      percent(portal_counts.online or 0, portal_counts.total))
+    cause = likely_cause(hub_counts, portal_counts)
+    rows = []
+    for indicator, (number, numerator_key, denominator_key) in INDICATORS.items():
+        numerator = counts[numerator_key]
+        row = {"month": month, "unit_code": code, "indicator_code": indicator, "unit_name": name, "unit_known": known,
+               "indicator_no": number, "numerator": numerator, "portal_numerator": None, "portal_denominator": None,
+               "portal_rate_pct": None, "difference_pct": None, "likely_cause": "not_reported_by_portal",
+               "computed_at": now}
+        if indicator == "DOSSIER_SYNC":
+            denominator = None if portal_counts.total is None else max(numerator, portal_counts.total)
+            row |= {"portal_numerator": portal_counts.total, "likely_cause": cause}
+        else:
+            denominator = counts[denominator_key]
+        if indicator == "ONLINE_FILING_FORM":
+            row |= {"portal_numerator": portal_counts.online, "portal_denominator": portal_counts.total,
+                    "portal_rate_pct": portal_counts.rate_pct, "likely_cause": cause}
+        rate = None if denominator is None else percent(numerator, denominator)
+        if rate is not None and row["portal_rate_pct"] is not None:
+            row["difference_pct"] = round(rate - row["portal_rate_pct"], 2)
+        rows.append(row | {"denominator": denominator, "rate_pct": rate})
+    return rows
