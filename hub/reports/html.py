@@ -10,23 +10,14 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine, desc, func, select
 
+from hub.reports.formats import install_filters
 from hub.reports.i18n import labels
 from hub.warehouse.schema import batch_reconciliation, metric_online_filing_rate, quality_result, quality_run
 
 
-def _num(value) -> str:
-    return "–" if value is None else f"{int(value):,}".replace(",", ".")
-
-
-def _pct(value) -> str:
-    return "–" if value is None else f"{value:.2f}".replace(".", ",")
-
-
 def _environment(language: str) -> Environment:
     env = Environment(loader=PackageLoader("hub.reports", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["num"] = _num if language == "vi" else (lambda v: "–" if v is None else f"{int(v):,}")
-    env.filters["pct"] = _pct if language == "vi" else (lambda v: "–" if v is None else f"{v:.2f}")
-    return env
+    return install_filters(env, language)
 
 
 def report_data(engine: Engine, language: str) -> dict:
