@@ -46,6 +46,7 @@ db_app = typer.Typer(help="The warehouse database.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(db_app, name="db")
 console = Console()
+DASHBOARD_HOST, DASHBOARD_PORT = "127.0.0.1", 8050
 
 
 @app.callback()
@@ -225,6 +226,9 @@ def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run agai
     console.print(f"\nWarehouse: {_display_url(settings.db_url)} (tables metric_*; docs/metrics.md)")
     console.print(f"Report:    {path}")
     console.print(f"Logs:      {settings.var_dir / 'logs' / 'lienthong.log'}")
+    host, port = _dashboard_address()
+    console.print(f"\nDashboard: run [bold].venv/bin/lienthong serve[/bold] and open http://{host}:{port}/ "
+                  f"(Ctrl+C stops it)")
 
 
 def _sync_all(settings: Settings, names: list[str] | None, workers: int = 1) -> list:
@@ -296,6 +300,24 @@ def _print_reduction(settings: Settings) -> None:
                       f"{t['avoidable']} {nation['attachments_avoidable']:,}/{nation['attachments']:,} "
                       f"({nation['avoidable_pct']} %), {t['avoidable_verified']} "
                       f"{nation['attachments_avoidable_verified']:,}")
+
+
+@app.command()
+def serve(host: Optional[str] = typer.Option(None, help="Interface to listen on (default 127.0.0.1, or "
+                                                        "LIENTHONG_DASHBOARD_HOST). Anything else exposes the screen."),
+          port: Optional[int] = typer.Option(None, min=1, max=65535, help="Port (default 8050, or "
+                                                                          "LIENTHONG_DASHBOARD_PORT).")):
+    """Serve the dashboard, the metrics API (/docs) and Prometheus metrics (/metrics), read-only."""
+    import uvicorn
+
+    from hub.dashboard.app import create_app, read_only_engine
+
+    settings = _settings()
+    default_host, default_port = _dashboard_address()
+    host, port = host or default_host, port or default_port
+    console.print(f"Dashboard: http://{host}:{port}/  (API http://{host}:{port}/docs, "
+                  f"Prometheus http://{host}:{port}/metrics); Ctrl+C stops it")
+    uvicorn.run(create_app(read_only_engine(settings.db_url)), host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -384,6 +406,12 @@ def _write_report(settings: Settings, language: str | None = None) -> Path:
     from hub.reports.html import write_report
 
     return write_report(pipeline.ready_warehouse(settings), settings.reports_dir, language or settings.report_language)
+
+
+def _dashboard_address() -> tuple[str, int]:
+    from hub.settings import lookup
+
+    return lookup("dashboard_host", default=DASHBOARD_HOST), int(lookup("dashboard_port", default=DASHBOARD_PORT))
 
 
 def _display_url(url: str) -> str:

@@ -17,10 +17,10 @@ _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_titles(screen: Screen, t: dict[str, str]) -> dict[str, str]:
-    """Table key → its sheet's title: the table's heading, cut to Excel's limit, made unique."""
+    """Table key → its sheet's title: its short name, else its heading, cut to Excel's limit, made unique."""
     titles: dict[str, str] = {}
     for table in screen.tables:
-        base = _FORBIDDEN.sub("-", t[table.title])[:SHEET_NAME_MAX]
+        base = _FORBIDDEN.sub("-", t.get(f"sheet_{table.key}", t[table.title]))[:SHEET_NAME_MAX]
         title, n = base, 2
         while title in titles.values():
             suffix = f" ({n})"

@@ -25,6 +25,7 @@ METRIC_TABLES = tuple(sorted(name for name in metadata.tables if name.startswith
 INTERIM_TABLES = ("commune_report", "admin_commune", "quality_run", "quality_result")
 # Read by the Prometheus endpoint only (operators, not the dashboard role): the hub's own bookkeeping.
 OPERATIONS_TABLES = ("load_run", "quarantine")
+DIMENSIONS = ("dung", "du", "sach", "song")  # đúng, đủ, sạch, sống: the order people say them
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def quality_by_dimension(conn: Connection, available: set[str]) -> list[dict]:
         .order_by(quality_result.c.dimension)).mappings()]
     for r in rows:
         r["score_pct"] = round(100.0 * r["passed"] / r["checks"], 2)
-    return rows
+    return sorted(rows, key=lambda r: DIMENSIONS.index(r["dimension"]) if r["dimension"] in DIMENSIONS else len(DIMENSIONS))
 
 
 # --- operations (Prometheus) ------------------------------------------------------------------

@@ -30,7 +30,7 @@ class Selection:
 class Column:
     field: str
     label: str  # key in hub/reports/i18n.py
-    kind: str = "text"  # text | num | pct | day | status
+    kind: str = "text"  # text | num | pct | day | flag (1/0 → yes/no) | status, dimension, label (translated)
 
 
 @dataclass
@@ -50,10 +50,10 @@ READINESS = (Column("province_code", "code"), Column("province_name", "unit"), C
              Column("communes", "communes", "num"), Column("communes_reporting", "communes_reporting", "num"),
              Column("communes_green", "communes_green", "num"), Column("green_pct", "green_pct", "pct"),
              Column("communes_basic", "communes_basic", "num"), Column("basic_pct", "basic_pct", "pct"))
-COMMUNES = (Column("commune_code", "code"), Column("commune_name", "commune"), Column("reporting", "reported", "num"),
-            Column("basic", "meets_basic", "num"), Column("staffed", "staffed", "num"),
-            Column("digital_signatures", "digital_signatures", "num"),
-            Column("official_certificates", "official_certificates", "num"), Column("green", "green", "num"))
+COMMUNES = (Column("commune_code", "code"), Column("commune_name", "commune"), Column("reporting", "reported", "flag"),
+            Column("basic", "meets_basic", "flag"), Column("staffed", "staffed", "flag"),
+            Column("digital_signatures", "digital_signatures", "flag"),
+            Column("official_certificates", "official_certificates", "flag"), Column("green", "green", "flag"))
 REDUCTION = (Column("unit_code", "code"), Column("unit_name", "unit"), Column("dossiers_received", "received", "num"),
              Column("dossiers_reusing_data", "reusing", "num"), Column("reuse_rate_pct", "reuse_rate_col", "pct"),
              Column("attachments", "attachments", "num"), Column("attachments_avoidable", "avoidable_col", "num"),
@@ -136,7 +136,7 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
     province = None
     if selection.province:
         province = next((r for r in provinces if r["province_code"] == selection.province),
-                        {"province_code": selection.province})
+                        dict.fromkeys(c.field for c in READINESS) | {"province_code": selection.province})
         communes = q.commune_readiness(conn, available, report_date, selection.province)
         tables.append(_table("communes", "communes_of", COMMUNES, communes, "commune_report", available))
         tables.append(_table("province_rate", "online_rate", RANKING,
@@ -155,6 +155,8 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
 def cell_value(row: dict, column: Column, t: dict[str, str]):
     """The cell as a typed value (the Excel sheet's): numbers stay numbers, codes become labels."""
     value = row.get(column.field)
+    if column.kind == "flag":
+        return None if value is None else t["yes"] if value else t["no"]
     if column.kind in ("status", "dimension", "label"):
         return t["not_reported"] if value is None and column.kind == "status" else t.get(value, value)
     return value

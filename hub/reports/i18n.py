@@ -99,6 +99,11 @@ LABELS = {
         "api": "API số liệu",
         "trend": "Xu hướng",
         "charts": "Biểu đồ",
+        "yes": "Có", "no": "Không",
+        # Excel sheet names (31 characters at most) where a heading is longer
+        "sheet_ranking": "Xếp hạng trực tuyến", "sheet_quality": "Chất lượng dữ liệu",
+        "sheet_province_rate": "Trực tuyến – tỉnh", "sheet_province_reduction": "Cắt giảm giấy tờ – tỉnh",
+        "sheet_readiness": "Bản đồ sẵn sàng",
     },
     "en": {
         "title": "LienThong data-interoperability report",
@@ -197,6 +202,10 @@ LABELS = {
         "api": "Metrics API",
         "trend": "Trend",
         "charts": "Charts",
+        "yes": "Yes", "no": "No",
+        "sheet_ranking": "Online rate ranking", "sheet_quality": "Data quality",
+        "sheet_province_rate": "Online rate – province", "sheet_province_reduction": "Reduction – province",
+        "sheet_readiness": "Readiness map",
     },
 }
 
