@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from hub import pipeline
@@ -21,6 +23,7 @@ from hub.dashboard.app import create_app, read_only_engine
 from hub.dashboard.queries import METRIC_TABLES
 from hub.reports.html import write_report
 from hub.warehouse.db import create_warehouse_engine
+from hub.warehouse.roles import grant_dashboard_role
 from hub.settings import Settings
 from hub.warehouse.schema import metadata, metric_online_filing_rate
 from tests import postgres
@@ -95,6 +98,33 @@ def test_the_dashboard_is_read_only(client, warehouse_url):
         engine.dispose()
 
 
+@pytest.mark.parametrize("warehouse_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_under_the_read_only_dashboard_role_the_screen_shows_the_metric_tables_and_empty_states(
+        warehouse_url, pg_admin_url):
+    role = f"lienthong_dashboard_{uuid.uuid4().hex[:8]}"
+    owner = create_warehouse_engine(warehouse_url)
+    grant_dashboard_role(owner, role)
+    as_role = make_url(warehouse_url).set(username=role, password=None).render_as_string(hide_password=False)
+    engine = read_only_engine(as_role)
+    try:
+        with TestClient(create_app(engine)) as client:
+            page = client.get("/", params={"province": "04", "date": "2025-08-10"})
+            assert page.status_code == 200
+            assert "Tỉnh Cao Bằng" in page.text and 'id="table-ranking"' in page.text  # metric tables: readable
+            assert "commune_report" in page.text  # the interim commune read: not granted, said so
+            assert client.get("/api/metrics/metric_readiness_nation").json()["rows"]
+            assert client.get("/metrics").status_code == 200
+    finally:
+        engine.dispose()
+        with owner.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+        owner.dispose()
+        admin = create_warehouse_engine(pg_admin_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+
+
 def test_prometheus_exposes_connection_health_last_syncs_and_quarantine(client):
     response = client.get("/metrics")
     assert response.status_code == 200
@@ -112,6 +142,16 @@ def test_prometheus_exposes_connection_health_last_syncs_and_quarantine(client):
     statuses = [dict(k)["status"] for k, v in samples["lienthong_connection_status"].items()
                 if dict(k)["system"] == "dvc_portal" and v == 1]
     assert len(statuses) == 1
+
+
+def test_the_date_range_picks_the_report_days_and_periods_shown(client):
+    late = client.get("/", params={"from": "2025-08-20"}).text
+    assert '<option value="2025-08-24" selected>' in late and 'value="2025-08-10"' not in late
+    assert 'id="table-ranking"' not in late  # the demo's period (1 Jul – 19 Aug) is not within the range
+    assert 'id="section-ranking"' in late and 'data-state="empty"' in late
+    early = client.get("/", params={"to": "2025-08-19", "lang": "en"}).text
+    assert '<option value="2025-08-10" selected>' in early and 'value="2025-08-24"' not in early
+    assert 'id="table-ranking"' in early and "As of 2025-08-19" in early
 
 
 def test_the_excel_export_has_one_sheet_per_table_with_vietnamese_headers_and_number_formats(client):

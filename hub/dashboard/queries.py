@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, desc, func, inspect, select, true
+from sqlalchemy import BigInteger, Connection, and_, case, cast, desc, func, inspect, select, text, true
 
 from hub.metrics.readiness import BASIC, GREEN
 from hub.warehouse.schema import (admin_commune, commune_report, load_run, metadata, quarantine, metric_connection_health, metric_dossier_reduction,
@@ -43,9 +43,18 @@ class DateRange:
 
 
 def published(conn: Connection) -> set[str]:
-    """The tables the screen reads that exist in this warehouse."""
-    names = set(inspect(conn).get_table_names())
-    return {name for name in METRIC_TABLES + INTERIM_TABLES + OPERATIONS_TABLES if name in names}
+    """The tables the screen reads that exist in this warehouse and that this connection may read
+    (the PostgreSQL dashboard role sees every table's name but may SELECT from metric_* only)."""
+    names = set(inspect(conn).get_table_names()) & set(METRIC_TABLES + INTERIM_TABLES + OPERATIONS_TABLES)
+    if conn.dialect.name == "postgresql":
+        names = {name for name in names
+                 if conn.execute(text("SELECT has_table_privilege(:name, 'SELECT')"), {"name": name}).scalar()}
+    return names
+
+
+def _total(expression):
+    """SUM as a 64-bit integer: PostgreSQL sums bigints as numeric, which Python reads as Decimal."""
+    return cast(func.sum(expression), BigInteger)
 
 
 def _rows(conn: Connection, statement, table_name: str, available: set[str]) -> list[dict]:
@@ -146,7 +155,7 @@ def connection_health(conn: Connection, available: set[str], within: DateRange) 
     """Per system over the range: calls, success rate, call-weighted mean latency, the latest day's
     status, the last day with a successful call and how many days that is before the range's end."""
     m = metric_connection_health
-    calls, ok = func.sum(m.c.calls), func.sum(m.c.calls_ok)
+    calls, ok = _total(m.c.calls), _total(m.c.calls_ok)
     totals = (select(m.c.system, calls.label("calls"), ok.label("calls_ok"),
                      func.max(m.c.day).label("last_day"),
                      func.max(case((m.c.calls_ok > 0, m.c.day))).label("last_success_day"),
@@ -171,7 +180,7 @@ def quality_by_dimension(conn: Connection, available: set[str]) -> list[dict]:
     if not {"quality_run", "quality_result"} <= available:
         return []
     latest = select(quality_run.c.run_id).order_by(desc(quality_run.c.run_at)).limit(1).scalar_subquery()
-    passed = func.sum(case((quality_result.c.success == true(), 1), else_=0))
+    passed = _total(case((quality_result.c.success == true(), 1), else_=0))
     rows = [dict(r) for r in conn.execute(
         select(quality_result.c.dimension, func.count().label("checks"), passed.label("passed"))
         .where(quality_result.c.run_id == latest).group_by(quality_result.c.dimension)
