@@ -307,7 +307,7 @@ def serve(host: Optional[str] = typer.Option(None, help="Interface to listen on 
                                                         "LIENTHONG_DASHBOARD_HOST). Anything else exposes the screen."),
           port: Optional[int] = typer.Option(None, min=1, max=65535, help="Port (default 8050, or "
                                                                           "LIENTHONG_DASHBOARD_PORT).")):
-    """Serve the dashboard, the metrics API (/docs) and Prometheus metrics (/metrics), read-only."""
+    """Serve the dashboard, the metrics API (/api/metrics, /openapi.json) and Prometheus metrics (/metrics), read-only."""
     import uvicorn
 
     from hub.dashboard.app import create_app, read_only_engine
@@ -315,7 +315,7 @@ def serve(host: Optional[str] = typer.Option(None, help="Interface to listen on 
     settings = _settings()
     default_host, default_port = _dashboard_address()
     host, port = host or default_host, port or default_port
-    console.print(f"Dashboard: http://{host}:{port}/  (API http://{host}:{port}/docs, "
+    console.print(f"Dashboard: http://{host}:{port}/  (API http://{host}:{port}/api/metrics, "
                   f"Prometheus http://{host}:{port}/metrics); Ctrl+C stops it")
     uvicorn.run(create_app(read_only_engine(settings.db_url)), host=host, port=port, log_level="warning")
 

@@ -87,7 +87,9 @@ def _query(selection: Selection, **overrides) -> str:
 
 
 def create_app(engine: Engine) -> FastAPI:
-    app = FastAPI(title="LienThong dashboard and metrics API", version="1",
+    # No /docs or /redoc: FastAPI's pages load Swagger UI and ReDoc from a CDN, and nothing here may
+    # come from the internet. /openapi.json describes the API for any local OpenAPI viewer.
+    app = FastAPI(title="LienThong dashboard and metrics API", version="1", docs_url=None, redoc_url=None,
                   description="Read-only: the published metric_* tables (docs/metrics.md).")
     app.mount("/static", StaticFiles(packages=[("hub.dashboard", "static")]), name="static")
     app.include_router(metrics_router(engine))
