@@ -5,27 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import shutil
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-import psutil
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 from openpyxl import load_workbook
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from hub import pipeline
+from hub import cli, pipeline
 from hub.dashboard.app import create_app, read_only_engine
 from hub.dashboard.queries import METRIC_TABLES
 from hub.reports.html import write_report
@@ -235,28 +230,16 @@ def test_the_static_report_draws_the_map_with_both_archipelagos_and_the_charts(d
     assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
-def test_lienthong_serve_listens_on_127_0_0_1_at_the_configured_port(demo_warehouse, tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
-    env.update({"LIENTHONG_VAR_DIR": str(tmp_path), "LIENTHONG_DB_URL": demo_warehouse.db_url,
-                "LIENTHONG_DASHBOARD_PORT": str(port), "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
-    server = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve"], env=env, cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/?lang=en", timeout=10)
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "lienthong serve did not start"
-                time.sleep(0.2)
-        assert page.status == 200 and "Monitoring centre" in page.read().decode()
-        listening = {c.laddr for c in psutil.Process(server.pid).net_connections() if c.status == psutil.CONN_LISTEN}
-        assert {(address.ip, address.port) for address in listening} == {("127.0.0.1", port)}
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=20)[0]
-    assert f"http://127.0.0.1:{port}/" in output
+def test_lienthong_serve_binds_127_0_0_1_at_the_configured_port_and_serves_read_only(demo_warehouse, monkeypatch):
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
+    monkeypatch.setenv("LIENTHONG_DB_URL", demo_warehouse.db_url)
+    monkeypatch.setenv("LIENTHONG_VAR_DIR", str(demo_warehouse.var_dir))
+    monkeypatch.setenv("LIENTHONG_DASHBOARD_PORT", "8123")
+    result = CliRunner().invoke(cli.app, ["serve"])
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
+    assert "http://127.0.0.1:8123/" in result.output
+    with TestClient(served["app"]) as client:
+        assert "Monitoring centre" in client.get("/", params={"lang": "en"}).text
+    assert CliRunner().invoke(cli.app, ["serve", "--port", "8124"]).exit_code == 0 and served["port"] == 8124
