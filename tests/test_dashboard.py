@@ -27,7 +27,7 @@ from hub.reports.html import write_report
 from hub.warehouse.db import create_warehouse_engine
 from hub.warehouse.roles import grant_dashboard_role
 from hub.settings import Settings
-from hub.warehouse.schema import metadata, metric_online_filing_rate
+from hub.warehouse.schema import metadata, metric_online_filing_rate, quality_result, quality_run
 from tests import postgres
 from tests.conftest import TEST_PII_KEY
 from tests.dashboard_helpers import build_demo_warehouse
@@ -202,6 +202,24 @@ def test_empty_and_absent_tables_read_as_clear_empty_states(bare_warehouse, tmp_
         assert client.get("/api/metrics/metric_connection_health").status_code == 404
         assert client.get("/metrics").status_code == 200
         assert client.get("/export.xlsx").status_code == 200
+
+
+def test_quality_scores_per_dimension_show_with_their_trend_and_reach_prometheus(bare_warehouse, tmp_path):
+    url = _copy(bare_warehouse, tmp_path)
+    engine = create_warehouse_engine(url)
+    with engine.begin() as conn:
+        for run, day, results in (("r1", 1, (True, False)), ("r2", 2, (True, True))):  # "đúng": 50 % then 100 %
+            conn.execute(insert(quality_run).values(
+                run_id=run, dataset="dossier", suite="s", run_at=datetime(2025, 8, day, tzinfo=timezone.utc),
+                rows_checked=10, success=all(results), expectations=2, expectations_passed=sum(results)))
+            conn.execute(insert(quality_result), [
+                {"run_id": run, "expectation_no": n, "dimension": "dung", "expectation_type": "t",
+                 "description_vi": "v", "description_en": "e", "success": ok} for n, ok in enumerate(results)])
+    engine.dispose()
+    with TestClient(create_app(read_only_engine(url))) as client:
+        card = client.get("/").text.split('id="card-quality_dung"')[1].split("</article>")[0]
+        assert '<p class="value">100,00</p>' in card and "<polyline" in card and "02/08/2025" in card
+        assert 'lienthong_quality_score_ratio{dimension="dung"} 1.0' in client.get("/metrics").text
 
 
 def test_every_value_on_the_screen_is_escaped(bare_warehouse, tmp_path):

@@ -130,11 +130,13 @@ def online_rates(conn: Connection, available: set[str], period: tuple[date, date
                  .order_by(m.c.online_rate_pct.is_(None), m.c.online_rate_pct, m.c.unit_code), m.name, available)
 
 
-def online_rate_trend(conn: Connection, available: set[str], unit_code: str, within: DateRange) -> list[dict]:
-    m = metric_online_filing_rate
-    return _rows(conn, select(m.c.period_start, m.c.period_end, m.c.dossiers_received, m.c.online_rate_pct)
-                 .where(m.c.unit_code == unit_code, within.covers(m.c.period_start), within.covers(m.c.period_end))
-                 .order_by(m.c.period_end, m.c.period_start), m.name, available)
+def unit_trend(conn: Connection, available: set[str], table, columns: tuple[str, ...], unit_code: str,
+               within: DateRange) -> list[dict]:
+    """One unit's figures per period, oldest first (metric_online_filing_rate, metric_dossier_reduction)."""
+    return _rows(conn, select(table.c.period_start, table.c.period_end, *[table.c[name] for name in columns])
+                 .where(table.c.unit_code == unit_code, within.covers(table.c.period_start),
+                        within.covers(table.c.period_end))
+                 .order_by(table.c.period_end, table.c.period_start), table.name, available)
 
 
 def dossier_reduction(conn: Connection, available: set[str], period: tuple[date, date] | None,
@@ -173,6 +175,25 @@ def connection_health(conn: Connection, available: set[str], within: DateRange) 
 
 
 # --- data quality -----------------------------------------------------------------------------
+def quality_history(conn: Connection, available: set[str]) -> list[dict]:
+    """Every quality run's score per dimension, oldest first: the scorecards' trends."""
+    if not {"quality_run", "quality_result"} <= available:
+        return []
+    passed = _total(case((quality_result.c.success == true(), 1), else_=0))
+    rows = [dict(r) for r in conn.execute(
+        select(quality_run.c.run_at, quality_result.c.dimension, func.count().label("checks"), passed.label("passed"))
+        .join(quality_result, quality_result.c.run_id == quality_run.c.run_id)
+        .group_by(quality_run.c.run_id, quality_run.c.run_at, quality_result.c.dimension)
+        .order_by(quality_run.c.run_at)).mappings()]
+    return _scored(rows)
+
+
+def _scored(rows: list[dict]) -> list[dict]:
+    for r in rows:
+        r["score_pct"] = round(100.0 * r["passed"] / r["checks"], 2)
+    return rows
+
+
 def quality_by_dimension(conn: Connection, available: set[str]) -> list[dict]:
     """The latest quality run's score per dimension (đúng, đủ, sạch, sống): share of checks passed.
 
@@ -185,9 +206,7 @@ def quality_by_dimension(conn: Connection, available: set[str]) -> list[dict]:
         select(quality_result.c.dimension, func.count().label("checks"), passed.label("passed"))
         .where(quality_result.c.run_id == latest).group_by(quality_result.c.dimension)
         .order_by(quality_result.c.dimension)).mappings()]
-    for r in rows:
-        r["score_pct"] = round(100.0 * r["passed"] / r["checks"], 2)
-    return sorted(rows, key=lambda r: DIMENSIONS.index(r["dimension"]) if r["dimension"] in DIMENSIONS else len(DIMENSIONS))
+    return sorted(_scored(rows), key=lambda r: DIMENSIONS.index(r["dimension"]) if r["dimension"] in DIMENSIONS else len(DIMENSIONS))
 
 
 # --- operations (Prometheus) ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from hub.dashboard import queries as q
 from hub.reports.formats import day, number, percent
+from hub.warehouse.schema import metric_dossier_reduction, metric_online_filing_rate
 
 STATUS_COLOURS = {"green": "#2e9e5b", "yellow": "#f2c230", "red": "#d64541", None: "#c7ccd3"}
 
@@ -105,10 +106,13 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
     period = periods[-1] if periods else None
     ranking = q.online_rates(conn, available, period, "province")
     nation_rate = next(iter(q.online_rates(conn, available, period, "nation")), None)
-    rate_trend = q.online_rate_trend(conn, available, "VN", within)
+    rate_trend = q.unit_trend(conn, available, metric_online_filing_rate, ("dossiers_received", "online_rate_pct"),
+                              "VN", within)
+    reuse_trend = q.unit_trend(conn, available, metric_dossier_reduction, ("reuse_rate_pct",), "VN", within)
     reduction = q.dossier_reduction(conn, available, period)
     reduction_nation = next((r for r in reduction if r["unit_level"] == "nation"), None)
     quality = q.quality_by_dimension(conn, available)
+    quality_history = q.quality_history(conn, available)
     period_label = period[1] if period else None
 
     scorecards = [
@@ -117,12 +121,14 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
         _card("received", nation_rate and nation_rate["dossiers_received"], "num",
               [r["dossiers_received"] for r in rate_trend], period_label),
         _card("reuse_rate_card", reduction_nation and reduction_nation["reuse_rate_pct"], "pct",
-              [reduction_nation["reuse_rate_pct"]] if reduction_nation else [], period_label),
+              [r["reuse_rate_pct"] for r in reuse_trend], period_label),
         _card("provinces_green", nation_today and nation_today["provinces_green"], "num",
               [r["provinces_green"] for r in nation_trend], report_date),
         _card("communes_basic", nation_today and nation_today["communes_basic"], "num",
               [r["communes_basic"] for r in nation_trend], report_date),
-    ] + [_card(f"quality_{r['dimension']}", r["score_pct"], "pct", [r["score_pct"]], None) for r in quality]
+    ] + [_card(f"quality_{r['dimension']}", r["score_pct"], "pct",
+               [h["score_pct"] for h in quality_history if h["dimension"] == r["dimension"]],
+               quality_history[-1]["run_at"].date()) for r in quality]
 
     tables = [
         _table("scorecards", "scorecards", SCORECARDS, scorecards, "", {""}),
