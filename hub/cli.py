@@ -51,6 +51,7 @@ db_app = typer.Typer(help="The warehouse database.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(db_app, name="db")
 console = Console()
+DASHBOARD_HOST, DASHBOARD_PORT = "127.0.0.1", 8050
 
 
 @app.callback()
@@ -229,6 +230,9 @@ def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run agai
     console.print(f"\nWarehouse: {_display_url(settings.db_url)} (tables metric_*; docs/metrics.md)")
     console.print(f"Report:    {path}")
     console.print(f"Logs:      {settings.var_dir / 'logs' / 'lienthong.log'}")
+    host, port = _dashboard_address()
+    console.print(f"\nDashboard: run [bold].venv/bin/lienthong serve[/bold] and open http://{host}:{port}/ "
+                  f"(Ctrl+C stops it)")
 
 
 def _sync_all(settings: Settings, names: list[str] | None, partitions: list[str] | None = None,
@@ -322,6 +326,24 @@ def _print_reduction(settings: Settings) -> None:
                       f"{nation['attachments_avoidable_verified']:,}")
 
 
+@app.command(epilog="Example: lienthong serve --port 8080")
+def serve(host: Optional[str] = typer.Option(None, help="Interface to listen on (default 127.0.0.1, or "
+                                                        "LIENTHONG_DASHBOARD_HOST). Anything else exposes the screen."),
+          port: Optional[int] = typer.Option(None, min=1, max=65535, help="Port (default 8050, or "
+                                                                          "LIENTHONG_DASHBOARD_PORT).")):
+    """Serve the dashboard, the metrics API (/api/metrics, /openapi.json) and Prometheus metrics (/metrics), read-only."""
+    import uvicorn
+
+    from hub.dashboard.app import create_app, read_only_engine
+
+    settings = _settings()
+    default_host, default_port = _dashboard_address()
+    host, port = host or default_host, port or default_port
+    console.print(f"Dashboard: http://{host}:{port}/  (API http://{host}:{port}/api/metrics, "
+                  f"Prometheus http://{host}:{port}/metrics); Ctrl+C stops it")
+    uvicorn.run(create_app(read_only_engine(settings.db_url)), host=host, port=port, log_level="warning")
+
+
 @app.command(epilog="Example: lienthong report --lang en")
 def report(lang: Optional[str] = typer.Option(None, help="vi (default) or en.")):
     """Write the HTML report (online filing rates, quality, reconciliation) under var/reports/."""
@@ -413,6 +435,12 @@ def _print_rates(rates, language: str) -> None:
         table.add_row(f"[bold]{t['nation']}[/bold]", f"{nation['dossiers_received']:,}",
                       f"{nation['dossiers_online']:,}", f"[bold]{nation['online_rate_pct']:.2f}[/bold]")
     console.print(table)
+
+
+def _dashboard_address() -> tuple[str, int]:
+    from hub.settings import lookup
+
+    return lookup("dashboard_host", default=DASHBOARD_HOST), int(lookup("dashboard_port", default=DASHBOARD_PORT))
 
 
 def _display_url(url: str) -> str:

@@ -101,3 +101,14 @@ def module_engine(request, tmp_path_factory):
     engine.dispose()
     if request.param == "postgres":
         postgres.drop_database(admin_url, url)
+
+@pytest.fixture(scope="session")
+def demo_warehouse(sandbox, tmp_path_factory) -> Settings:
+    """SQLite with the demo scenario's dossiers and two readiness report days, published once per
+    session for the dashboard's tests (tests/dashboard_helpers.py); read it, never write to it."""
+    from tests.dashboard_helpers import build_demo_warehouse
+
+    var = tmp_path_factory.mktemp("demo-warehouse")
+    settings = Settings(var_dir=var, db_url=f"sqlite:///{var / 'warehouse.db'}", pii_key=TEST_PII_KEY)
+    build_demo_warehouse(sandbox, settings)
+    return settings

@@ -27,7 +27,7 @@ def _env(tmp_path: Path) -> dict:
 def test_help_lists_every_stage_command(tmp_path):
     completed = _run(["--help"], _env(tmp_path), tmp_path)
     assert completed.returncode == 0
-    for command in ("sandbox", "db", "sync", "check", "publish", "run", "demo", "report", "health"):
+    for command in ("sandbox", "db", "sync", "check", "publish", "run", "demo", "report", "health", "serve"):
         assert command in completed.stdout
     assert "up" in _run(["sandbox", "--help"], _env(tmp_path), tmp_path).stdout
 

@@ -1,4 +1,6 @@
-"""The HTML report: online filing rates, the latest quality run, sync reconciliation.
+"""The HTML report: the heat map and scorecards with their trends (the dashboard's own model and
+drawing, hub/dashboard), online filing rates with a bar chart, the latest quality run, sync
+reconciliation. One self-contained file: the map and charts are inline SVG.
 
 Jinja2 with autoescaping on: every value from the data is escaped.
 """
@@ -10,23 +12,16 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine, desc, func, select
 
+from hub.reports.charts import sparkline
+from hub.reports.formats import install_filters
 from hub.reports.i18n import labels
 from hub.warehouse.schema import batch_reconciliation, metric_online_filing_rate, quality_result, quality_run
 
 
-def _num(value) -> str:
-    return "–" if value is None else f"{int(value):,}".replace(",", ".")
-
-
-def _pct(value) -> str:
-    return "–" if value is None else f"{value:.2f}".replace(".", ",")
-
-
 def _environment(language: str) -> Environment:
     env = Environment(loader=PackageLoader("hub.reports", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["num"] = _num if language == "vi" else (lambda v: "–" if v is None else f"{int(v):,}")
-    env.filters["pct"] = _pct if language == "vi" else (lambda v: "–" if v is None else f"{v:.2f}")
-    return env
+    env.globals["sparkline"] = sparkline
+    return install_filters(env, language)
 
 
 def report_data(engine: Engine, language: str) -> dict:
@@ -70,10 +65,16 @@ def report_data(engine: Engine, language: str) -> dict:
 
 
 def write_report(engine: Engine, directory: Path, language: str = "vi") -> Path:
+    from hub.dashboard.geo import map_geometry
+    from hub.dashboard.view import STATUS_COLOURS, Selection, build_screen
+
     t = labels(language)
     data = report_data(engine, language)
+    with engine.connect() as conn:
+        screen = build_screen(conn, Selection(language))
     html = _environment(language).get_template("report.html.j2").render(
-        t=t, lang=language, generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), **data)
+        t=t, lang=language, generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        screen=screen, geometry=map_geometry(), colours=STATUS_COLOURS, **data)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"lienthong-report-{language}.html"
     path.write_text(html, encoding="utf-8")

@@ -1,0 +1,1 @@
+"""The monitoring centre's screen (`lienthong serve`): heat map, scorecards, drill-down, metrics API, exports."""

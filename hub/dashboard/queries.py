@@ -1,0 +1,230 @@
+"""Every read the screen makes, in one place: the published metric_* tables (docs/metrics.md).
+
+When a new metric table lands (commune and procedure online rates, commune readiness, data
+quality), point the function that serves that figure at it; the views, the Excel export and the
+static report only see the dicts these functions return.
+
+A table that does not exist yet (an older warehouse, a metric another release publishes) reads as
+no rows; ``published`` tells the screen which tables exist, so it can say "not published yet"
+rather than "no data". All queries are set-based and run the same on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import BigInteger, Connection, and_, case, cast, desc, func, inspect, select, text, true
+
+from hub.metrics.readiness import BASIC, GREEN
+from hub.warehouse.schema import (admin_commune, commune_report, load_run, metadata, quarantine, metric_connection_health, metric_dossier_reduction,
+                                  metric_online_filing_rate, metric_readiness_nation, metric_readiness_province,
+                                  quality_result, quality_run)
+
+METRIC_TABLES = tuple(sorted(name for name in metadata.tables if name.startswith("metric_")))
+# Read by the screen beyond the metric tables, until their metric tables are published (see below).
+INTERIM_TABLES = ("commune_report", "admin_commune", "quality_run", "quality_result")
+# Read by the Prometheus endpoint only (operators, not the dashboard role): the hub's own bookkeeping.
+OPERATIONS_TABLES = ("load_run", "quarantine")
+DIMENSIONS = ("dung", "du", "sach", "song")  # đúng, đủ, sạch, sống: the order people say them
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date | None = None
+    end: date | None = None
+
+    def covers(self, column):
+        conditions = []
+        if self.start is not None:
+            conditions.append(column >= self.start)
+        if self.end is not None:
+            conditions.append(column <= self.end)
+        return and_(true(), *conditions)
+
+
+def published(conn: Connection) -> set[str]:
+    """The tables the screen reads that exist in this warehouse and that this connection may read
+    (the PostgreSQL dashboard role sees every table's name but may SELECT from metric_* only)."""
+    names = set(inspect(conn).get_table_names()) & set(METRIC_TABLES + INTERIM_TABLES + OPERATIONS_TABLES)
+    if conn.dialect.name == "postgresql":
+        names = {name for name in names
+                 if conn.execute(text("SELECT has_table_privilege(:name, 'SELECT')"), {"name": name}).scalar()}
+    return names
+
+
+def _total(expression):
+    """SUM as a 64-bit integer: PostgreSQL sums bigints as numeric, which Python reads as Decimal."""
+    return cast(func.sum(expression), BigInteger)
+
+
+def _rows(conn: Connection, statement, table_name: str, available: set[str]) -> list[dict]:
+    if table_name not in available:
+        return []
+    return [dict(row) for row in conn.execute(statement).mappings()]
+
+
+# --- readiness heat map -----------------------------------------------------------------------
+def report_dates(conn: Connection, available: set[str], within: DateRange = DateRange()) -> list[date]:
+    m = metric_readiness_province
+    return [r["report_date"] for r in _rows(
+        conn, select(m.c.report_date).where(within.covers(m.c.report_date)).distinct().order_by(m.c.report_date),
+        m.name, available)]
+
+
+def province_readiness(conn: Connection, available: set[str], report_date: date | None) -> list[dict]:
+    m = metric_readiness_province
+    return _rows(conn, select(m).where(m.c.report_date == report_date).order_by(m.c.province_code),
+                 m.name, available)
+
+
+def nation_readiness(conn: Connection, available: set[str], within: DateRange) -> list[dict]:
+    m = metric_readiness_nation
+    return _rows(conn, select(m).where(within.covers(m.c.report_date)).order_by(m.c.report_date), m.name, available)
+
+
+def commune_readiness(conn: Connection, available: set[str], report_date: date | None,
+                      province_code: str) -> list[dict]:
+    """Each commune of a province on a report day: which checklist conditions it met.
+
+    Interim: read from the canonical commune_report with the readiness metric's own definitions
+    (hub/metrics/readiness.py) until a commune-grain readiness metric table is published; then
+    read that table here instead."""
+    if not {"commune_report", "admin_commune"} <= available:
+        return []
+    k = commune_report.c
+
+    def met(columns):
+        return case((and_(k.on_time == true(), *[column == true() for column in columns]), 1), else_=0)
+
+    statement = (
+        select(admin_commune.c.code.label("commune_code"), admin_commune.c.full_name.label("commune_name"),
+               case((k.on_time == true(), 1), else_=0).label("reporting"),
+               met(BASIC).label("basic"), met(GREEN).label("green"),
+               met((k.one_stop_staff,)).label("staffed"),
+               met((k.digital_signatures,)).label("digital_signatures"),
+               met((k.official_certificates,)).label("official_certificates"))
+        .select_from(admin_commune.outerjoin(commune_report, and_(k.commune_code == admin_commune.c.code,
+                                                      k.report_date == report_date)))
+        .where(admin_commune.c.province_code == province_code)
+        .order_by(admin_commune.c.code))
+    return [dict(r) for r in conn.execute(statement).mappings()]
+
+
+# --- online filing rate and dossier reduction ------------------------------------------------
+def filing_periods(conn: Connection, available: set[str], within: DateRange) -> list[tuple[date, date]]:
+    m = metric_online_filing_rate
+    rows = _rows(conn, select(m.c.period_start, m.c.period_end)
+                 .where(within.covers(m.c.period_start), within.covers(m.c.period_end))
+                 .distinct().order_by(m.c.period_end, m.c.period_start), m.name, available)
+    return [(r["period_start"], r["period_end"]) for r in rows]
+
+
+def online_rates(conn: Connection, available: set[str], period: tuple[date, date] | None,
+                 unit_level: str = "province") -> list[dict]:
+    """The period's rows of one level, lowest online rate first (units with nothing received last)."""
+    m = metric_online_filing_rate
+    if period is None:
+        return []
+    return _rows(conn, select(m).where(m.c.unit_level == unit_level, m.c.period_start == period[0],
+                                       m.c.period_end == period[1])
+                 .order_by(m.c.online_rate_pct.is_(None), m.c.online_rate_pct, m.c.unit_code), m.name, available)
+
+
+def unit_trend(conn: Connection, available: set[str], table, columns: tuple[str, ...], unit_code: str,
+               within: DateRange) -> list[dict]:
+    """One unit's figures per period, oldest first (metric_online_filing_rate, metric_dossier_reduction)."""
+    return _rows(conn, select(table.c.period_start, table.c.period_end, *[table.c[name] for name in columns])
+                 .where(table.c.unit_code == unit_code, within.covers(table.c.period_start),
+                        within.covers(table.c.period_end))
+                 .order_by(table.c.period_end, table.c.period_start), table.name, available)
+
+
+def dossier_reduction(conn: Connection, available: set[str], period: tuple[date, date] | None,
+                      unit_code: str | None = None) -> list[dict]:
+    """The period's rows: the nation and every province, or one unit."""
+    m = metric_dossier_reduction
+    if period is None:
+        return []
+    statement = select(m).where(m.c.period_start == period[0], m.c.period_end == period[1])
+    if unit_code is not None:
+        statement = statement.where(m.c.unit_code == unit_code)
+    return _rows(conn, statement.order_by(m.c.unit_level.desc(), m.c.reuse_rate_pct.is_(None), m.c.reuse_rate_pct),
+                 m.name, available)
+
+
+# --- connection health ------------------------------------------------------------------------
+def connection_health(conn: Connection, available: set[str], within: DateRange) -> list[dict]:
+    """Per system over the range: calls, success rate, call-weighted mean latency, the latest day's
+    status, the last day with a successful call and how many days that is before the range's end."""
+    m = metric_connection_health
+    calls, ok = _total(m.c.calls), _total(m.c.calls_ok)
+    totals = (select(m.c.system, calls.label("calls"), ok.label("calls_ok"),
+                     func.max(m.c.day).label("last_day"),
+                     func.max(case((m.c.calls_ok > 0, m.c.day))).label("last_success_day"),
+                     (func.sum(m.c.avg_latency_ms * m.c.calls) / func.nullif(
+                         func.sum(case((m.c.avg_latency_ms.is_not(None), m.c.calls), else_=0)), 0)).label("avg_latency_ms"),
+                     func.max(m.c.max_latency_ms).label("max_latency_ms"))
+              .where(within.covers(m.c.day)).group_by(m.c.system).subquery())
+    latest = select(totals, m.c.status).join(m, and_(m.c.system == totals.c.system, m.c.day == totals.c.last_day)) \
+        .order_by(totals.c.system)
+    rows = _rows(conn, latest, m.name, available)
+    for r in rows:
+        r["success_rate_pct"] = round(100.0 * r["calls_ok"] / r["calls"], 2) if r["calls"] else None
+        r["lag_days"] = (r["last_day"] - r["last_success_day"]).days if r["last_success_day"] else None
+    return rows
+
+
+# --- data quality -----------------------------------------------------------------------------
+def quality_history(conn: Connection, available: set[str]) -> list[dict]:
+    """Every quality run's score per dimension, oldest first: the scorecards' trends."""
+    if not {"quality_run", "quality_result"} <= available:
+        return []
+    passed = _total(case((quality_result.c.success == true(), 1), else_=0))
+    rows = [dict(r) for r in conn.execute(
+        select(quality_run.c.run_at, quality_result.c.dimension, func.count().label("checks"), passed.label("passed"))
+        .join(quality_result, quality_result.c.run_id == quality_run.c.run_id)
+        .group_by(quality_run.c.run_id, quality_run.c.run_at, quality_result.c.dimension)
+        .order_by(quality_run.c.run_at)).mappings()]
+    return _scored(rows)
+
+
+def _scored(rows: list[dict]) -> list[dict]:
+    for r in rows:
+        r["score_pct"] = round(100.0 * r["passed"] / r["checks"], 2)
+    return rows
+
+
+def quality_by_dimension(conn: Connection, available: set[str]) -> list[dict]:
+    """The latest quality run's score per dimension (đúng, đủ, sạch, sống): share of checks passed.
+
+    Interim: from quality_run/quality_result until the metric_data_quality table is published."""
+    if not {"quality_run", "quality_result"} <= available:
+        return []
+    latest = select(quality_run.c.run_id).order_by(desc(quality_run.c.run_at)).limit(1).scalar_subquery()
+    passed = _total(case((quality_result.c.success == true(), 1), else_=0))
+    rows = [dict(r) for r in conn.execute(
+        select(quality_result.c.dimension, func.count().label("checks"), passed.label("passed"))
+        .where(quality_result.c.run_id == latest).group_by(quality_result.c.dimension)
+        .order_by(quality_result.c.dimension)).mappings()]
+    return sorted(_scored(rows), key=lambda r: DIMENSIONS.index(r["dimension"]) if r["dimension"] in DIMENSIONS else len(DIMENSIONS))
+
+
+# --- operations (Prometheus) ------------------------------------------------------------------
+def latest_health(conn: Connection, available: set[str]) -> list[dict]:
+    """Each system's row of its latest day in metric_connection_health."""
+    m = metric_connection_health
+    latest = select(m.c.system, func.max(m.c.day).label("day")).group_by(m.c.system).subquery()
+    return _rows(conn, select(m).join(latest, and_(m.c.system == latest.c.system, m.c.day == latest.c.day))
+                 .order_by(m.c.system), m.name, available)
+
+
+def last_successful_sync(conn: Connection, available: set[str]) -> list[dict]:
+    return _rows(conn, select(load_run.c.source, func.max(load_run.c.finished_at).label("finished_at"))
+                 .where(load_run.c.status == "succeeded").group_by(load_run.c.source).order_by(load_run.c.source),
+                 load_run.name, available)
+
+
+def quarantine_counts(conn: Connection, available: set[str]) -> list[dict]:
+    return _rows(conn, select(quarantine.c.source, quarantine.c.stream, func.count().label("records"))
+                 .group_by(quarantine.c.source, quarantine.c.stream).order_by(quarantine.c.source, quarantine.c.stream),
+                 quarantine.name, available)
