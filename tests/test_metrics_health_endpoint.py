@@ -36,6 +36,8 @@ CALLS = [  # 03:xx UTC is 10:xx in Hanoi, 04:xx is 11:xx
     _call("land_registry", "thua_dat", "ok", 50.0, _utc(5)),
     _call("civil_status", "hotich", "ok", 50.0, _utc(5)),
     _call("population_db", "verify", "timeout", None, _utc(5)),
+    _call("monitoring", "xa", "ok", 7.0, _utc(5)),
+    {**_call("monitoring", "xa", "ok", 7.0, _utc(5, day=12)), "observed_date": date(2025, 8, 12)},
 ]
 
 
@@ -53,7 +55,7 @@ def published(module_engine):
             _record("civil_status", "e1", _utc(5, day=8)),
         ])
     rows = publish_endpoint_health(module_engine)
-    return {(r["system"], r["endpoint"], r["grain"], r["hour"]): r for r in rows}
+    return {(r["system"], r["endpoint"], r["grain"], r["hour"]): r for r in rows if r["day"] == DAY}
 
 
 def test_each_local_hour_of_an_endpoint_has_its_calls_error_classes_and_last_success(published):
@@ -105,16 +107,32 @@ def test_a_slow_endpoint_is_yellow_even_when_every_call_succeeds_and_thresholds_
     assert strict[("land_registry", "thua_dat", "hour", 12)] == "green"
 
 
+def test_hours_and_days_without_calls_have_rows_with_zero_counts_and_nothing_graded(published, module_engine):
+    silent = published[("dvc_portal", "LayDanhSachHoSo", "hour", 3)]
+    assert (silent["calls"], silent["calls_ok"], silent["success_rate_pct"], silent["latency_p95_ms"],
+            silent["status"]) == (0, 0, None, None, None)
+    assert {hour for (system, endpoint, grain, hour) in published
+            if (system, endpoint, grain) == ("land_registry", "thua_dat", "hour")} == set(range(24))
+    with module_engine.connect() as conn:
+        verify_days = conn.execute(select(metric_connection_health_endpoint.c.day, metric_connection_health_endpoint.c.calls)
+                                   .where(metric_connection_health_endpoint.c.endpoint == "xa",
+                                          metric_connection_health_endpoint.c.grain == "day")
+                                   .order_by(metric_connection_health_endpoint.c.day)).all()
+    assert [tuple(r) for r in verify_days] == [(DAY, 1), (date(2025, 8, 11), 0), (date(2025, 8, 12), 1)]
+
+
 def test_republishing_gives_the_same_rows(published, module_engine):
     again = publish_endpoint_health(module_engine)
+    assert len({(r["system"], r["endpoint"], r["grain"], r["day"], r["hour"]) for r in again}) == len(again)
+    called = [r for r in again if r["calls"] and r["day"] == DAY]
     # hours: the portal's listing 10 and 11, login 11, one for each other system; days: one per endpoint;
     # the same for each system as a whole ('*'): the portal 10 and 11, the others one hour; one day each
-    assert len(again) == len(published) == (2 + 1 + 3) + (1 + 1 + 3) + (2 + 3) + 4
+    assert len(called) == (2 + 1 + 4) + (1 + 1 + 4) + (2 + 4) + 5
     assert {k: r["status"] for k, r in published.items()} == {
-        (r["system"], r["endpoint"], r["grain"], r["hour"]): r["status"] for r in again}
+        (r["system"], r["endpoint"], r["grain"], r["hour"]): r["status"] for r in again if r["day"] == DAY}
     with module_engine.connect() as conn:
         stored = conn.execute(select(func.count()).select_from(metric_connection_health_endpoint)).scalar_one()
-    assert stored == len(published)
+    assert stored == len(again)
 
 
 def test_freshness_measures_how_old_the_newest_record_was_when_the_system_last_answered(published, module_engine):

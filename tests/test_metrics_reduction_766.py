@@ -246,3 +246,23 @@ def test_each_kind_of_difference_has_its_likely_cause():
     assert likely_cause(hub, ChannelCounts(10, 6, 4, 55.0)) == "rate_defined_differently"
     assert likely_cause(hub, ChannelCounts(None, None, None, 60.0)) is None
     assert likely_cause(hub, ChannelCounts(10, 6, 4, 60.004)) is None  # rounding
+
+
+def test_the_publish_stage_fills_every_table_and_republishing_gives_the_same_figures(warehouse, days, tmp_path):
+    from hub import pipeline
+    from hub.settings import Settings
+    from hub.warehouse.schema import (metric_dossier_reduction_progress, metric_portal_consistency,
+                                      metric_procedure_component_reduction)
+    from tests.conftest import TEST_PII_KEY
+
+    engine = warehouse["engine"]
+    settings = Settings(var_dir=tmp_path, db_url=engine.url.render_as_string(hide_password=False),
+                        pii_key=TEST_PII_KEY)
+    rates = pipeline.publish(settings)
+    assert (rates.period_start, rates.period_end) == (DAY1, DAY2)
+    after = _stored_days(engine)
+    assert {k: _figures(r) for k, r in after.items()} == {k: _figures(r) for k, r in days.items()}
+    with engine.connect() as conn:
+        for table in (metric_decision766, metric_portal_consistency, metric_procedure_component_reduction,
+                      metric_dossier_reduction_progress):
+            assert conn.execute(select(func.count()).select_from(table)).scalar_one() > 0, table.name

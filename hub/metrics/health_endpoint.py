@@ -5,10 +5,14 @@ over the attempts that have a latency, computed in SQL: hub.metrics.sql.percenti
 attempt and the last success. status: the worse of the success-rate and latency-p95 grades, with
 the thresholds of hub.settings.HealthThresholds. Endpoint '*' stands for all the system's endpoints
 together (its percentiles are over all its calls, which no sum of endpoint rows could give).
+
+Silent periods are rows too: every hour of a day on which the endpoint was called, and every day
+between an endpoint's first and last observed days, has a row; without calls it has zero counts
+and NULL rate, latencies and status (nothing to grade), never a missing row.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Engine, and_, case, func, literal, select
 
@@ -78,8 +82,28 @@ def publish_endpoint_health(engine: Engine, since: date | None = None,
                         thresholds.grade(p95, thresholds.p95_green_ms, thresholds.p95_yellow_ms)),
                     "computed_at": now,
                 })
+        rows += _silent(rows, now)
         upsert(conn, metric_connection_health_endpoint, rows)
     return rows
+
+
+def _silent(rows: list[dict], now: datetime) -> list[dict]:
+    """Zero rows for the hours and days without calls (see the module's docstring)."""
+    seen = {(r["system"], r["endpoint"], r["grain"], r["day"], r["hour"]) for r in rows}
+    wanted = {(r["system"], r["endpoint"], "hour", r["day"], hour) for r in rows if r["grain"] == "hour"
+              for hour in range(24)}
+    days: dict[tuple, list[date]] = {}
+    for r in rows:
+        if r["grain"] == "day":
+            days.setdefault((r["system"], r["endpoint"]), []).append(r["day"])
+    for (system, endpoint), observed in days.items():
+        first, last = min(observed), max(observed)
+        wanted |= {(system, endpoint, "day", first + timedelta(n), 0) for n in range((last - first).days + 1)}
+    counters = ("calls", "calls_ok", *(f"calls_{o}" for o in OUTCOMES if o != "ok"), "calls_other")
+    return [{"system": system, "endpoint": endpoint, "grain": grain, "day": day, "hour": hour,
+             **dict.fromkeys(counters, 0), "success_rate_pct": None, "latency_p50_ms": None, "latency_p95_ms": None,
+             "max_latency_ms": None, "last_success_at": None, "status": None, "computed_at": now}
+            for system, endpoint, grain, day, hour in sorted(wanted - seen)]
 
 
 def _ms(value) -> float | None:

@@ -525,12 +525,12 @@ metric_connection_health_endpoint = Table(
     Column("calls_soap_fault", Count, nullable=False),
     Column("calls_parse_error", Count, nullable=False),
     Column("calls_other", Count, nullable=False),  # any other outcome (circuit_open, …)
-    Column("success_rate_pct", Float, nullable=False),
+    Column("success_rate_pct", Float),  # NULL when there was no call
     Column("latency_p50_ms", Float),
     Column("latency_p95_ms", Float),
     Column("max_latency_ms", Float),
     Column("last_success_at", UTC),
-    Column("status", String(8), nullable=False),  # green | yellow | red
+    Column("status", String(8)),  # green | yellow | red; NULL when there was no call
     Column("computed_at", UTC, nullable=False),
 )
 

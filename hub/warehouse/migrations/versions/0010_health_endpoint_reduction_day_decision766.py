@@ -31,12 +31,12 @@ def upgrade() -> None:
     sa.Column('calls_soap_fault', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('calls_parse_error', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('calls_other', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('success_rate_pct', sa.Float(), nullable=False),
+    sa.Column('success_rate_pct', sa.Float(), nullable=True),
     sa.Column('latency_p50_ms', sa.Float(), nullable=True),
     sa.Column('latency_p95_ms', sa.Float(), nullable=True),
     sa.Column('max_latency_ms', sa.Float(), nullable=True),
     sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=True),
     sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('system', 'endpoint', 'grain', 'day', 'hour', name=op.f('pk_metric_connection_health_endpoint'))
     )
