@@ -11,11 +11,10 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import Engine, insert, update
-
-from pathlib import Path
 
 from connectors.base import Batch, HealthRecorder, RetryNotice
 from connectors.config import SystemConfig, SystemNotConfigured

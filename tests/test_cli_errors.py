@@ -149,6 +149,10 @@ def test_a_system_with_no_configuration_exits_3_saying_how_to_configure_it(user)
                           "lienthong sandbox up")
 
 
+def test_a_dashboard_role_on_the_sqlite_warehouse_exits_3_naming_the_setting(user):
+    assert_one_line_error(lienthong("db", "grant-dashboard"), 3, "PostgreSQL feature", "LIENTHONG_DB_URL")
+
+
 def test_an_invalid_setting_exits_3(user):
     assert_one_line_error(lienthong("report", LIENTHONG_AUTO_MIGRATE="sometimes"), 3, "LIENTHONG_AUTO_MIGRATE")
 

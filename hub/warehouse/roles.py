@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, inspect, text
 
+from hub.settings import InvalidSetting
+
 
 def dashboard_grants(engine: Engine, role: str, password: str | None = None) -> list[str]:
     preparer = engine.dialect.identifier_preparer
@@ -28,7 +30,8 @@ def _literal(value: str) -> str:
 
 def grant_dashboard_role(engine: Engine, role: str) -> list[str]:
     if engine.dialect.name != "postgresql":
-        raise RuntimeError("the dashboard role is a PostgreSQL feature; SQLite has no roles")
+        raise InvalidSetting("the dashboard role is a PostgreSQL feature; SQLite has no roles: point "
+                             "LIENTHONG_DB_URL at the PostgreSQL warehouse (or use --print to see the SQL)")
     statements = dashboard_grants(engine, role)
     with engine.begin() as conn:
         for statement in statements:
