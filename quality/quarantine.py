@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Sequence
 
-from sqlalchemy import ColumnElement, Connection, Date, Table, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, Date, Table, and_, case, func, literal_column, not_, or_, select
 
 from quality.scores import NO_UNIT, UnitScore, mask
 
@@ -53,13 +53,17 @@ def _condition(reason: ColumnElement, name: str) -> ColumnElement[bool]:
 
 def local_day(conn: Connection, timestamp: ColumnElement) -> ColumnElement:
     """The Asia/Ho_Chi_Minh day of a UTC timestamp (UTC+7 all year, no daylight saving)."""
+    # literals, not parameters: the expression must be the same in SELECT and GROUP BY
     if conn.dialect.name == "postgresql":
-        return func.date(func.timezone("Asia/Ho_Chi_Minh", timestamp), type_=Date)
-    return func.date(timestamp, "+7 hours", type_=Date)
+        return func.date(func.timezone(literal_column("'Asia/Ho_Chi_Minh'"), timestamp), type_=Date)
+    return func.date(timestamp, literal_column("'+7 hours'"), type_=Date)
+
+
+QUARANTINE_DIMENSIONS = tuple(dict.fromkeys([DEFAULT_DIMENSION, *(name for name, _ in REASON_DIMENSIONS)]))
 
 
 def quarantine_scores(conn: Connection, quarantine: Table, streams: Sequence[tuple[str, str]],
-                      dimensions: Sequence[str]) -> list[UnitScore]:
+                      dimensions: Sequence[str] = QUARANTINE_DIMENSIONS) -> list[UnitScore]:
     """Per source, local day of rejection and dimension: records rejected, and those whose reason names it."""
     if not streams or not dimensions:
         return []

@@ -28,13 +28,13 @@ from sqlalchemy import Engine, FromClause, Table, inspect
 from sqlalchemy.sql.util import find_tables
 
 from quality import gx_sql
-from quality.contract import NO_ROWS, ExpectationOutcome, PartitionResult, dimension, mostly, outcome
+from quality.contract import NO_ROWS, ExpectationOutcome, PartitionResult, mostly, outcome
 from quality.sql_checks import (
     DatasetCheck, Fingerprint, RowCheck, answer_dataset_checks, count_days, dataset_check, row_check, scan_days,
     single_key, unexpected_rows_condition,
 )
 from quality.quarantine import quarantine_scores
-from quality.scores import DIMENSIONS, Units, score_days
+from quality.scores import Units, score_days
 from quality.suites import DatasetSuite
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,11 @@ def _plan(numbered: Sequence[tuple[int, gx.expectations.Expectation]], table: Ta
     return plan
 
 
+def row_checks(suite: DatasetSuite, table: FromClause, now: datetime) -> list[RowCheck]:
+    """The suite's row-by-row expectations that SQL answers, over ``table``."""
+    return _plan(list(enumerate(suite.expectations(now))), table).row_sql
+
+
 def _stale(record: PartitionRecord | None, fingerprint: Fingerprint, version: str) -> bool:
     return record is None or record.fingerprint != fingerprint or record.suite_version != version
 
@@ -163,13 +168,12 @@ def check_dataset(engine: Engine, table: FromClause, suite: DatasetSuite,
         scans = scan_days(conn, table, suite.partition_column, suite.change_column, plan.dataset_sql)
         stale = [day for day, scan in scans.items() if _stale(previous.get(day), scan.fingerprint, version)]
         days = None if len(stale) == len(scans) else stale
-        counted = count_days(conn, table, suite.partition_column, suite.change_column, days, plan.row_sql) if stale else {}
-        scores = score_days(conn, table, suite.partition_column, units, single_key(table), plan.row_sql,
-                            days) if stale else []
+        key = table.c[suite.key_column] if suite.key_column else single_key(table)
+        counted = count_days(conn, table, suite.partition_column, suite.change_column, days, plan.row_sql,
+                             key) if stale else {}
+        scores = score_days(conn, table, suite.partition_column, units, key, plan.row_sql, days) if stale else []
         dataset_results = answer_dataset_checks(conn, plan.dataset_sql, list(scans.values())) if scans else []
-        scored = sorted({dimension(e) for _, e in numbered} & set(DIMENSIONS), key=DIMENSIONS.index)
-        rejected = quarantine_scores(conn, quarantine, suite.quarantine_streams, scored) \
-            if quarantine is not None else []
+        rejected = quarantine_scores(conn, quarantine, suite.quarantine_streams) if quarantine is not None else []
     by_gx = gx_sql.validate_partitions(engine, table, suite.partition_column, counted, plan.row_gx)
     rechecked = {day: PartitionRecord(day_counts.fingerprint, version,
                                       tuple(sorted((*day_counts.results, *by_gx.get(day, ())),
@@ -202,7 +206,7 @@ def _unreadable(engine: Engine, table: FromClause, suite: DatasetSuite,
     if missing:
         return f"table missing: {', '.join(missing)}"
     needed = {suite.partition_column, suite.change_column, suite.source_column, suite.province_column,
-              suite.commune_column}
+              suite.commune_column, suite.key_column}
     for _, expectation in numbered:
         kwargs = expectation.configuration.kwargs
         needed |= {kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"),

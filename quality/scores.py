@@ -110,3 +110,23 @@ def score_days(conn: Connection, data: FromClause, partition_column: str, units:
 
 def _unexpected(check: RowCheck) -> ColumnElement[bool]:
     return and_(check.judged, check.unexpected) if check.judged is not None else check.unexpected
+
+
+@dataclass(frozen=True)
+class GroupFailures:
+    group: str
+    rows_checked: int
+    rows_failing: int  # rows failing any row-by-row check
+
+
+def failing_by(conn: Connection, data: FromClause, group_column: str, checks: Sequence[RowCheck],
+               limit: int = 10, least_rows: int = 1) -> list[GroupFailures]:
+    """The groups (e.g. procedures) with the largest share of rows failing any check, worst first."""
+    if not checks:
+        return []
+    group = data.c[group_column]
+    failing = func.count().filter(or_(*(_unexpected(check) for check in checks)))
+    share = failing * 1.0 / func.count()
+    query = (select(group, func.count(), failing).group_by(group).having(func.count() >= least_rows)
+             .order_by(share.desc(), group).limit(limit))
+    return [GroupFailures(str(row[0]), int(row[1]), int(row[2])) for row in conn.execute(query) if row[2]]

@@ -48,7 +48,7 @@ def failures(engine, table: Table = dossier) -> dict[str, tuple[str, int | None]
 def test_clean_dossiers_pass_every_expectation(engine):
     insert_rows(engine, [dossier_row(1), dossier_row(2, status_code=9, finished_at=NOW - timedelta(days=1))])
     outcome = check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW)
-    assert len(outcome.results) == 13 and outcome.success and outcome.rows_checked == 2
+    assert len(outcome.results) == 14 and outcome.success and outcome.rows_checked == 2
     assert {r.dimension for r in outcome.results} == {"dung", "du", "sach", "song"}
 
 
@@ -56,7 +56,7 @@ def test_clean_dossiers_pass_every_expectation(engine):
     ({"status_code": 12}, "Dossier status is in the code list 1–10", "dung"),
     ({"channel": "fax"}, "Filing channel is a known value", "dung"),
     ({"status_code": 9, "finished_at": NOW - timedelta(days=5)}, "Processing does not finish before receipt", "dung"),
-    ({"owner_id_kind": "id_card_9"}, "The owner's document is a valid 12-digit personal ID", "dung"),
+    ({"owner_id_kind": "id_card_9"}, "The owner's document is a valid 12-digit personal ID (at least 95 %)", "dung"),
     ({"updated_at": NOW + timedelta(days=30)}, "No update time lies in the future", "dung"),
     ({"commune_code": None}, "The receiving commune is known", "du"),
     ({"due_at": None}, "Dossiers carry a due date (at least 95 %)", "du"),
@@ -133,7 +133,7 @@ def test_the_grouped_sql_counts_exactly_what_great_expectations_counts_per_day(e
     ])
     expectations = list(enumerate(dossier_expectations(NOW)))
     checks = [c for c in (row_check(n, e, dossier) for n, e in expectations) if c]
-    assert len(checks) == 11  # every row-by-row expectation of the suite is translated
+    assert len(checks) == 12  # every row-by-row expectation of the suite is translated
     with engine.connect() as conn:
         by_sql = count_days(conn, dossier, "received_date", "loaded_at", None, checks)
     by_gx = gx_sql.validate_partitions(engine, dossier, "received_date", by_sql,
@@ -143,7 +143,7 @@ def test_the_grouped_sql_counts_exactly_what_great_expectations_counts_per_day(e
         assert [(r.expectation_no, r.success, r.counts if gx_r.counts else None)
                 for r, gx_r in zip(counted.results, by_gx[day])] == \
                [(r.expectation_no, r.success, r.counts) for r in by_gx[day]]
-    assert sum(r.counts.unexpected_count for day in by_sql.values() for r in day.results) == 10
+    assert sum(r.counts.unexpected_count for day in by_sql.values() for r in day.results) == 11
     overdue = [(n, e) for n, e in expectations if e.expectation_type == "unexpected_rows_expectation"]
     (by_gx_whole,) = gx_sql.validate_table(engine, dossier, overdue)
     assert by_gx_whole.observed_value == sum(r.counts.unexpected_count for day in by_sql.values()

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Callable, Mapping
 
 import great_expectations as gx
-from sqlalchemy import FromClause, Table
+from sqlalchemy import ColumnElement, Date, FromClause, Table, func
 
 Tables = Mapping[str, Table]
 
@@ -32,6 +32,7 @@ class DatasetSuite:
     province_column: str | None = "province_code"  # None: the dataset has no province
     commune_column: str | None = "commune_code"  # None: the dataset has no commune
     quarantine_streams: tuple[tuple[str, str], ...] = ()  # (source, stream) whose rejects count against it
+    key_column: str | None = None  # names a row in examples; None: the table's one-column primary key
 
     def data(self, tables: Tables) -> FromClause:
         """What the suite reads, given the warehouse's tables by name."""
@@ -47,3 +48,9 @@ def tagged(expectation: gx.expectations.Expectation, dimension: str, vi: str, en
     expectation.meta = {"dimension": dimension, "description_vi": vi, "description_en": en, "critical": critical,
                         "action_vi": action_vi, "action_en": action_en}
     return expectation
+
+
+def day_of(timestamp: ColumnElement) -> ColumnElement:
+    """The (UTC) date of a stored timestamp, as a DATE on SQLite and PostgreSQL: datasets without a day
+    column of their own are partitioned by the day they were last updated."""
+    return func.date(timestamp, type_=Date)
