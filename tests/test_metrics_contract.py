@@ -23,6 +23,10 @@ CONTRACT = {
         "calls_soap_fault", "calls_parse_error", "success_rate_pct", "avg_latency_ms", "max_latency_ms",
         "bytes_received", "status", "computed_at",
     },
+    "metric_data_quality": {
+        "dataset", "source", "dimension", "province_code", "commune_code", "day", "origin", "rows_checked",
+        "rows_failing", "score_pct", "example_check", "example_key", "computed_at",
+    },
     "metric_online_filing_rate": {
         "unit_level", "unit_code", "period_start", "period_end", "unit_name", "dossiers_received",
         "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel", "online_rate_pct",

@@ -67,12 +67,13 @@ def scorecard(conn: Connection, language: str) -> list[ScoreRow]:
 
 
 def trend(conn: Connection) -> dict[str, list[tuple[date, float]]]:
-    """Each dimension's national score per day."""
+    """Each dimension's national score per day of the data (rejections are dated by the day they were
+    refused, not by the data's day, so they are in the scorecard but not in this trend)."""
     m = metric_data_quality
     series: dict[str, list[tuple[date, float]]] = {}
     for day, dimension, checked, failing in conn.execute(
             select(m.c.day, m.c.dimension, func.sum(m.c.rows_checked), func.sum(m.c.rows_failing))
-            .group_by(m.c.day, m.c.dimension).order_by(m.c.day)):
+            .where(m.c.origin == "check").group_by(m.c.day, m.c.dimension).order_by(m.c.day)):
         score = _score(int(checked), int(failing))
         if score is not None:
             series.setdefault(dimension, []).append((day, score))
@@ -145,7 +146,10 @@ def failed_checks(conn: Connection, language: str, now: datetime) -> tuple[list[
     failed, not_checked = [], []
     for run in runs:
         if run["not_checked"]:
-            not_checked.append({"dataset": run["dataset"], "why": run["not_checked"]})
+            why, _, detail = run["not_checked"].partition(": ")
+            labels = quality_labels(language)
+            not_checked.append({"dataset": run["dataset"],
+                                "why": labels.get(f"why_{why.replace(' ', '_')}", why) + (f": {detail}" if detail else "")})
             continue
         suite = BY_DATASET.get(run["dataset"])
         metas = [e.meta or {} for e in suite.expectations(now)] if suite else []

@@ -27,7 +27,10 @@ QUALITY_LABELS = {
         "all_passed": "Mọi kiểm tra đều đạt.",
         "no_data": "Chưa có dữ liệu",
         "data_docs": "Tài liệu kỹ thuật của các bộ kiểm tra (Great Expectations Data Docs)",
-        "legend": "Thang màu: 100 % · ≥ 99 % · ≥ 95 % · ≥ 90 % · < 90 %",
+        "legend": "Thang màu",
+        "why_no_rows": "chưa có dữ liệu", "why_table_missing": "thiếu bảng",
+        "why_columns_missing": "thiếu cột",
+        "why_columns_missing_in_the_warehouse": "kho dữ liệu thiếu cột",
     },
     "en": {
         "title": "Data quality report: correct, complete, clean, live",
@@ -54,7 +57,7 @@ QUALITY_LABELS = {
         "all_passed": "Every check passed.",
         "no_data": "No data yet",
         "data_docs": "Technical documentation of the suites (Great Expectations Data Docs)",
-        "legend": "Colour scale: 100 % · ≥ 99 % · ≥ 95 % · ≥ 90 % · < 90 %",
+        "legend": "Colour scale",
     },
 }
 
