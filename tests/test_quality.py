@@ -48,7 +48,7 @@ def failures(engine, table: Table = dossier) -> dict[str, tuple[str, int | None]
 def test_clean_dossiers_pass_every_expectation(engine):
     insert_rows(engine, [dossier_row(1), dossier_row(2, status_code=9, finished_at=NOW - timedelta(days=1))])
     outcome = check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW)
-    assert len(outcome.results) == 14 and outcome.success and outcome.rows_checked == 2
+    assert len(outcome.results) == 15 and outcome.success and outcome.rows_checked == 2
     assert {r.dimension for r in outcome.results} == {"dung", "du", "sach", "song"}
 
 
@@ -133,7 +133,7 @@ def test_the_grouped_sql_counts_exactly_what_great_expectations_counts_per_day(e
     ])
     expectations = list(enumerate(dossier_expectations(NOW)))
     checks = [c for c in (row_check(n, e, dossier) for n, e in expectations) if c]
-    assert len(checks) == 12  # every row-by-row expectation of the suite is translated
+    assert len(checks) == 13  # every row-by-row expectation of the suite is translated
     with engine.connect() as conn:
         by_sql = count_days(conn, dossier, "received_date", "loaded_at", None, checks)
     by_gx = gx_sql.validate_partitions(engine, dossier, "received_date", by_sql,

@@ -165,6 +165,7 @@ dossier = Table(
     Column("has_digitised_component", Boolean),
     Column("vneid_verified", Boolean),
     Column("online_payment", SmallInteger),
+    Column("text_nfc", Boolean),  # the source's free text came in Unicode NFC (NULL: no non-ASCII text)
     Column("source_digest", Digest),
     *lineage(),
 )

@@ -85,6 +85,12 @@ def dossier_expectations(now: datetime) -> list:
            "The procedure code is not a placeholder (\"N/A\", \"0\", \"Chưa có\")",
            action_vi="Thay giá trị giữ chỗ bằng mã TTHC thật.",
            action_en="Replace the placeholder with the real procedure code."),
+        _e(E.ExpectColumnValuesToBeInSet(column="text_nfc", value_set=[True]), "sach",
+           "Văn bản (tên thủ tục, trích yếu, đơn vị xử lý) được mã hoá Unicode dựng sẵn (NFC)",
+           "Free text (procedure name, summary, handling unit) is Unicode NFC",
+           action_vi="Dùng bảng mã Unicode dựng sẵn (NFC) trên hệ thống của tỉnh; chuyển đổi dữ liệu cũ "
+                     "được gõ bằng Unicode tổ hợp.",
+           action_en="Store text as precomposed Unicode (NFC) in the province's system; convert old entries."),
         _e(E.UnexpectedRowsExpectation(unexpected_rows_query=OVERDUE_WITHOUT_UPDATE), "song",
            "Hồ sơ quá hạn trả mà không được cập nhật trạng thái từ ngày hẹn",
            "Overdue dossiers carry a status update since their due date",

@@ -1,4 +1,4 @@
-"""data quality scores: metric_data_quality; critical expectations in quality_result
+"""data quality scores: metric_data_quality; critical expectations in quality_result; dossier.text_nfc
 
 Revision ID: 0011
 Revises: 0008
@@ -21,6 +21,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column('critical', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('quality_run') as batch:
         batch.add_column(sa.Column('not_checked', sa.Text(), nullable=True))
+    with op.batch_alter_table('dossier') as batch:
+        batch.add_column(sa.Column('text_nfc', sa.Boolean(), nullable=True))
     op.create_table('metric_data_quality',
     sa.Column('dataset', sa.String(length=64), nullable=False),
     sa.Column('source', sa.String(length=64), nullable=False),
@@ -44,6 +46,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_metric_data_quality_day', table_name='metric_data_quality')
     op.drop_table('metric_data_quality')
+    with op.batch_alter_table('dossier') as batch:
+        batch.drop_column('text_nfc')
     with op.batch_alter_table('quality_run') as batch:
         batch.drop_column('not_checked')
     with op.batch_alter_table('quality_result') as batch:
