@@ -325,3 +325,11 @@ def publish(settings: Settings | None = None, period_start: date | None = None, 
     if rates.period_start is not None:  # the same period as the headline rate
         publish_dossier_reduction(engine, rates.period_start, rates.period_end)
     return rates
+
+
+def report(settings: Settings | None = None, language: str | None = None):
+    """The HTML report and the data-quality report it links to (with GE's Data Docs), under var/reports/."""
+    from hub.reports.html import write_report
+
+    settings = settings or Settings.load()
+    return write_report(ready_warehouse(settings), settings.reports_dir, language or settings.report_language)

@@ -18,7 +18,8 @@ from sqlalchemy import Column, Date, DateTime, MetaData, String, Table, func, se
 from hub import pipeline
 from hub.cli_errors import ExitCode, QualityGateFailed, classify
 from hub.settings import Settings
-from hub.warehouse.schema import dossier, metric_data_quality, quarantine
+from hub.warehouse.schema import (dossier, dossier_attachment, metric_data_quality, procedure, procedure_component,
+                                  quarantine, sectoral_record)
 from quality.quarantine import reason_dimensions
 from quality.run import check_dataset
 from quality.suites import DatasetSuite
@@ -181,10 +182,8 @@ def _browser():
 
 
 def test_the_ministry_report_renders_in_headless_chromium(checked):
-    from hub.reports.html import write_report
-
     directory = checked.settings.reports_dir
-    main = write_report(checked.engine, directory, "vi")
+    main = pipeline.report(checked.settings, "vi")
     report = directory / "lienthong-quality-vi.html"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with _browser() as playwright:
@@ -241,3 +240,48 @@ def test_every_dataset_is_checked_and_one_without_rows_says_so(engine, settings)
         "dossier", "dossier_attachment", "procedure", "procedure_component", "citizen_verification",
         "commune_report", "province_report", "land_parcel", "civil_status_event", "insurance_participant"]
     assert checks.of("dossier").not_checked is None and checks.of("land_parcel").not_checked == "no rows"
+
+
+def test_attachments_are_held_to_their_procedures_published_components(engine, settings):
+    stamp = {"updated_at": NOW, "load_id": "load-1", "loaded_at": NOW}
+    insert_rows(engine, [dossier_row(1, procedure_code="1.001193.000.00.00.H00")])
+    insert_rows(engine, [{"procedure_code": "1.001193.000.00.00.H00", "source": "dvc_portal",
+                          "name": "Thủ tục đăng ký khai sinh", "field_code": "HT", "field_name": "Hộ tịch", **stamp}],
+                procedure)
+    insert_rows(engine, [{"procedure_code": "1.001193.000.00.00.H00", "component_code": "TP1", "name": "Tờ khai",
+                          "originals": 1, "copies": 0, **stamp}], procedure_component)
+    attachment = {"dossier_id": "H52.1-250817-0001", "is_deleted": False, "reuse_state": 0, **stamp}
+    insert_rows(engine, [{**attachment, "attachment_id": "a1", "component_code": "TP1"},
+                         {**attachment, "attachment_id": "a2", "component_code": "TP9"},
+                         {**attachment, "attachment_id": "a3", "component_code": None, "reuse_state": 7}],
+                dossier_attachment)
+    checks = pipeline.check(settings)
+    failed = {r.description_en: (r.dimension, r.unexpected_count, r.examples)
+              for r in checks.of("dossier_attachment").results if not r.success}
+    assert failed == {
+        "Attached components are in the procedure's published component list": ("dung", 1, ("a2",)),
+        "Attachments name their component": ("du", 1, ("a3",)),
+        "Data reuse state is 0, 1 or 2": ("sach", 1, ("a3",))}
+    assert checks.of("procedure").success and checks.of("procedure_component").success
+    with engine.connect() as conn:
+        scores = {(r.dimension, r.province_code, r.commune_code): (r.rows_checked, r.rows_failing) for r in conn.execute(
+            select(metric_data_quality).where(metric_data_quality.c.dataset == "dossier_attachment"))}
+    assert scores == {("dung", "01", "00004"): (3, 1), ("du", "01", "00004"): (3, 1), ("sach", "01", "00004"): (3, 1)}
+
+
+def test_each_register_is_checked_on_its_own_rows_of_the_shared_table(engine, settings):
+    def record(source, key, **changes):
+        return {"source": source, "record_key": key, "record_type": "x", "subject_id_hash": "h" * 64,
+                "subject_id_kind": "personal_id", "province_code": "01", "commune_code": "00004",
+                "event_date": date(2025, 8, 1), "updated_at": NOW, "load_id": "load-1", "loaded_at": NOW, **changes}
+
+    insert_rows(engine, [record("land_registry", "T1"), record("land_registry", "T2", subject_id_kind="id_card_9"),
+                         record("civil_status", "K1", commune_code=None), record("social_insurance", "B1")],
+                sectoral_record)
+    checks = pipeline.check(settings)
+    failing = {dataset: {r.description_en: r.unexpected_count for r in checks.of(dataset).results if not r.success}
+               for dataset in ("land_parcel", "civil_status_event", "insurance_participant")}
+    assert failing == {"land_parcel": {"The person is identified by a 12-digit personal ID": 1},
+                       "civil_status_event": {"The record names a valid (post-merger) commune": 1},
+                       "insurance_participant": {}}
+    assert (checks.of("land_parcel").rows_checked, checks.of("civil_status_event").rows_checked) == (2, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import great_expectations as gx
-from sqlalchemy import and_, case, exists, select
+from sqlalchemy import and_, case, select
 
 from quality.suites import DatasetSuite, Tables, day_of, tagged
 from quality.suites.dossiers import PLACEHOLDERS
@@ -16,18 +16,18 @@ CATALOGUE_FIX_EN = "The publishing agency updates the procedure in the national 
 
 def attachments_with_dossier(tables: Tables):
     """Each attachment with its dossier's day, source and commune, and whether its component code is in the
-    procedure's published list (NULL when the procedure itself is not in the catalogue: not judged)."""
+    procedure's published list (NULL when the procedure itself is not in the catalogue: not judged).
+    Outer joins on the catalogue's keys (at most one match each), so the database can hash-join them."""
     attachment, dossier = tables["dossier_attachment"], tables["dossier"]
     procedure, component = tables["procedure"], tables["procedure_component"]
-    catalogued = exists(select(procedure.c.procedure_code)
-                        .where(procedure.c.procedure_code == dossier.c.procedure_code))
-    listed = exists(select(component.c.component_code)
-                    .where(and_(component.c.procedure_code == dossier.c.procedure_code,
-                                component.c.component_code == attachment.c.component_code)))
+    listed = case((procedure.c.procedure_code.is_(None), None),
+                  (component.c.component_code.is_not(None), "listed"), else_="unlisted")
     return (select(attachment, dossier.c.received_date, dossier.c.source, dossier.c.province_code,
-                   dossier.c.commune_code,
-                   case((catalogued, case((listed, "listed"), else_="unlisted")), else_=None).label("component_listed"))
+                   dossier.c.commune_code, listed.label("component_listed"))
             .join_from(attachment, dossier, attachment.c.dossier_id == dossier.c.dossier_id)
+            .outerjoin(procedure, procedure.c.procedure_code == dossier.c.procedure_code)
+            .outerjoin(component, and_(component.c.procedure_code == dossier.c.procedure_code,
+                                       component.c.component_code == attachment.c.component_code))
             .subquery("dossier_attachment_checked"))
 
 
