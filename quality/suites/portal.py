@@ -16,11 +16,12 @@ CATALOGUE_FIX_EN = "The publishing agency updates the procedure in the national 
 
 def attachments_with_dossier(tables: Tables):
     """Each attachment with its dossier's day, source and commune, and whether its component code is in the
-    procedure's published list (NULL when the procedure itself is not in the catalogue: not judged).
+    procedure's published list (NULL, not judged, when the procedure is not in the catalogue or the
+    attachment names no component: the đủ check counts that).
     Outer joins on the catalogue's keys (at most one match each), so the database can hash-join them."""
     attachment, dossier = tables["dossier_attachment"], tables["dossier"]
     procedure, component = tables["procedure"], tables["procedure_component"]
-    listed = case((procedure.c.procedure_code.is_(None), None),
+    listed = case((procedure.c.procedure_code.is_(None), None), (attachment.c.component_code.is_(None), None),
                   (component.c.component_code.is_not(None), "listed"), else_="unlisted")
     return (select(attachment, dossier.c.received_date, dossier.c.source, dossier.c.province_code,
                    dossier.c.commune_code, listed.label("component_listed"))
