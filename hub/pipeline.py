@@ -354,11 +354,26 @@ def probe_sources(settings: Settings | None = None, names: list[str] | None = No
 
 
 def check(settings: Settings | None = None):
-    """The "đúng, đủ, sạch, sống" checks of the dossiers, in the warehouse, re-checking only changed days."""
-    from hub.quality_store import check_dossiers
+    """The "đúng, đủ, sạch, sống" checks of every dataset, in the warehouse, re-checking only changed days;
+    their scores go to metric_data_quality."""
+    from hub.quality_store import check_all
 
     settings = settings or Settings.load()
-    return check_dossiers(ready_warehouse(settings))
+    return check_all(ready_warehouse(settings))
+
+
+def quality_gate(engine: Engine) -> None:
+    """Stops publishing when the latest check of a dataset failed a critical expectation."""
+    from hub.cli_errors import QualityGateFailed
+    from hub.quality_store import critical_failures
+
+    failed = critical_failures(engine)
+    if failed:
+        raise QualityGateFailed(
+            "publish stopped by the quality gate: critical expectations failed: "
+            + "; ".join(f"{f.dataset}: {f.description_en} ({f.unexpected_count if f.unexpected_count is not None else '–'}"
+                        f" rows, run {f.run_id})" for f in failed)
+            + ". Fix the data at its source and sync again, or mark the expectation non-critical in its suite.")
 
 
 def health_summary(settings: Settings | None = None) -> list[dict]:
@@ -421,6 +436,7 @@ def publish(settings: Settings | None = None, period_start: date | None = None, 
 
     settings = settings or Settings.load()
     engine = ready_warehouse(settings)
+    quality_gate(engine)
     _publish_health(engine, settings)
     publish_readiness(engine)
     rates = publish_online_filing_rate(engine, period_start, period_end)
@@ -430,3 +446,4 @@ def publish(settings: Settings | None = None, period_start: date | None = None, 
         publish_decision766(engine, rates.period_start, rates.period_end)
     publish_procedure_reduction(engine)
     return rates
+

@@ -6,22 +6,27 @@ next run checks the same partitions again).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Iterable
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
+from sqlalchemy import Connection, Engine, FromClause, delete, func, insert, select
 
-from hub.warehouse.schema import dossier, quality_partition, quality_partition_result, quality_result, quality_run
-from quality.contract import Counts, PartitionResult
+from hub.warehouse.schema import (dossier, metadata, metric_data_quality, quality_partition, quality_partition_result,
+                                  quality_result, quality_run, quarantine)
+from quality.contract import Counts, ExpectationOutcome, PartitionResult
 from quality.run import PartitionRecord, QualityOutcome, check_dataset
+from quality.scores import UnitScore
 from quality.sql_checks import Fingerprint
 from quality.suites import DatasetSuite
+from quality.suites.catalog import SUITES
 from quality.suites.dossiers import DOSSIER_SUITE
 
 
-def check(engine: Engine, table: Table, suite: DatasetSuite, now: datetime | None = None) -> QualityOutcome:
+def check(engine: Engine, table: FromClause, suite: DatasetSuite, now: datetime | None = None) -> QualityOutcome:
     with engine.connect() as conn:
         previous = read_partitions(conn, suite.dataset)
-    outcome = check_dataset(engine, table, suite, previous, now)
+    outcome = check_dataset(engine, table, suite, previous, now, quarantine)
     with engine.begin() as conn:
         store(conn, outcome)
     return outcome
@@ -29,6 +34,52 @@ def check(engine: Engine, table: Table, suite: DatasetSuite, now: datetime | Non
 
 def check_dossiers(engine: Engine, now: datetime | None = None) -> QualityOutcome:
     return check(engine, dossier, DOSSIER_SUITE, now)
+
+
+@dataclass(frozen=True)
+class QualityChecks:
+    """Every dataset's check of one run, read like one outcome by the CLI (results, rows, success)."""
+    outcomes: tuple[QualityOutcome, ...]
+
+    def of(self, dataset: str) -> QualityOutcome:
+        return next(o for o in self.outcomes if o.dataset == dataset)
+
+    @property
+    def checked(self) -> list[QualityOutcome]:
+        return [o for o in self.outcomes if o.not_checked is None]
+
+    @property
+    def results(self) -> list[ExpectationOutcome]:
+        return [r for o in self.outcomes for r in o.results]
+
+    @property
+    def rows_checked(self) -> int:
+        return sum(o.rows_checked for o in self.outcomes)
+
+    @property
+    def rechecked(self) -> dict:
+        return {(o.dataset, day): record for o in self.outcomes for day, record in o.rechecked.items()}
+
+    @property
+    def partitions(self) -> int:
+        return sum(o.partitions for o in self.outcomes)
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+    @property
+    def run_id(self) -> str:
+        return ", ".join(o.run_id for o in self.checked) or "–"
+
+    @property
+    def critical_failures(self) -> list[tuple[str, ExpectationOutcome]]:
+        return [(o.dataset, r) for o in self.outcomes for r in o.critical_failures]
+
+
+def check_all(engine: Engine, suites: Iterable[DatasetSuite] = SUITES, now: datetime | None = None) -> QualityChecks:
+    """Every dataset's suite, each re-checking only the days whose data changed."""
+    return QualityChecks(tuple(check(engine, suite.data(metadata.tables), suite, now) for suite in suites))
 
 
 def _one_writer_at_a_time(conn: Connection, dataset: str) -> None:
@@ -56,7 +107,7 @@ def store(conn: Connection, outcome: QualityOutcome) -> None:
     conn.execute(insert(quality_run).values(
         run_id=outcome.run_id, dataset=outcome.dataset, suite=outcome.suite, run_at=outcome.checked_at,
         rows_checked=outcome.rows_checked, success=outcome.success, expectations=len(outcome.results),
-        expectations_passed=sum(r.success for r in outcome.results)))
+        expectations_passed=sum(r.success for r in outcome.results), not_checked=outcome.not_checked))
     if outcome.results:
         conn.execute(insert(quality_result), [{
             "run_id": outcome.run_id, "expectation_no": r.expectation_no, "dimension": r.dimension,
@@ -64,6 +115,7 @@ def store(conn: Connection, outcome: QualityOutcome) -> None:
             "description_vi": r.description_vi, "description_en": r.description_en, "success": r.success,
             "element_count": r.element_count, "unexpected_count": r.unexpected_count,
             "unexpected_percent": r.unexpected_percent, "observed_value": r.observed_json(),
+            "critical": r.critical,
         } for r in outcome.results])
     replaced = [*outcome.removed, *outcome.rechecked]
     for table in (quality_partition_result, quality_partition):
@@ -87,4 +139,47 @@ def store(conn: Connection, outcome: QualityOutcome) -> None:
     } for day, record in outcome.rechecked.items() for r in record.results]
     if rows:
         conn.execute(insert(quality_partition_result), rows)
+    _store_scores(conn, outcome, replaced)
 
+
+def _store_scores(conn: Connection, outcome: QualityOutcome, replaced: list[date]) -> None:
+    """The scores of the days checked again replace theirs; rejections are counted afresh every run."""
+    table = metric_data_quality
+    if replaced:
+        conn.execute(delete(table).where(table.c.dataset == outcome.dataset, table.c.origin == "check",
+                                         table.c.day.in_(replaced)))
+    conn.execute(delete(table).where(table.c.dataset == outcome.dataset, table.c.origin == "quarantine"))
+    rows = [_score_row(outcome, score) for score in (*outcome.scores, *outcome.quarantine_scores)]
+    if rows:
+        conn.execute(insert(table), rows)
+
+
+def _score_row(outcome: QualityOutcome, score: UnitScore) -> dict:
+    return {"dataset": outcome.dataset, "source": score.source, "dimension": score.dimension,
+            "province_code": score.province_code, "commune_code": score.commune_code, "day": score.day,
+            "origin": score.origin, "rows_checked": score.rows_checked, "rows_failing": score.rows_failing,
+            "score_pct": score.score_pct, "example_check": (score.example_check or None) and score.example_check[:256],
+            "example_key": score.example_key and score.example_key[:256], "computed_at": outcome.checked_at}
+
+
+
+@dataclass(frozen=True)
+class CriticalFailure:
+    dataset: str
+    run_id: str
+    description_en: str
+    unexpected_count: int | None
+
+
+def critical_failures(engine: Engine) -> list[CriticalFailure]:
+    """The critical expectations failed by each dataset's latest run."""
+    latest = (select(quality_run.c.dataset, func.max(quality_run.c.run_at).label("run_at"))
+              .group_by(quality_run.c.dataset).subquery())
+    query = (select(quality_run.c.dataset, quality_result.c.run_id, quality_result.c.description_en,
+                    quality_result.c.unexpected_count)
+             .join(latest, (latest.c.dataset == quality_run.c.dataset) & (latest.c.run_at == quality_run.c.run_at))
+             .join(quality_result, quality_result.c.run_id == quality_run.c.run_id)
+             .where(quality_result.c.critical, ~quality_result.c.success)
+             .order_by(quality_run.c.dataset, quality_result.c.expectation_no))
+    with engine.connect() as conn:
+        return [CriticalFailure(*row) for row in conn.execute(query)]

@@ -377,6 +377,26 @@ def json_(rule, scope: Scope):
     return convert
 
 
+@rule_type("nfc")
+def nfc(rule, scope: Scope):
+    """Whether the sources' text arrived in Unicode NFC: True, False when any did not, None when none has
+    non-ASCII text. Values are normalised on the way in, so this is where the quality checks (sạch) see
+    how the source encoded them."""
+    sources = rule.sources
+
+    def convert(record: dict, row: dict, context: Context):
+        seen = None
+        for source in sources:
+            value = record.get(source)
+            if value.__class__ is str and not value.isascii():
+                if not is_normalized("NFC", value):
+                    return False, None
+                seen = True
+        return seen, None
+
+    return convert
+
+
 @rule_type("parent", required=("field",), reads_source=False)
 def parent(rule, scope: Scope):
     """A field of the parent row (child mappings only)."""

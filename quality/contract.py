@@ -69,6 +69,7 @@ class ExpectationOutcome:
     counts: Counts | None = None  # map expectations
     observed_value: Any = None  # aggregate expectations (e.g. the newest loaded_at)
     examples: tuple[str, ...] = field(default=())  # a few keys of rows holding unexpected values
+    critical: bool = False  # a failure stops publishing (suite meta ``critical``)
 
     @property
     def element_count(self) -> int | None:
@@ -97,6 +98,10 @@ def column_label(expectation: gx.expectations.Expectation) -> str | None:
     return kwargs.get("column") or "/".join(filter(None, [kwargs.get("column_A"), kwargs.get("column_B")])) or None
 
 
+def dimension(expectation: gx.expectations.Expectation) -> str:
+    return (expectation.meta or {}).get("dimension", "?")
+
+
 def mostly(expectation: gx.expectations.Expectation) -> float:
     value = getattr(expectation, "mostly", None)
     return 1.0 if value is None else float(value)
@@ -110,7 +115,7 @@ def outcome(number: int, expectation: gx.expectations.Expectation, success: bool
         expectation_no=number, expectation_type=expectation.expectation_type, column_name=column_label(expectation),
         dimension=meta.get("dimension", "?"), description_vi=meta.get("description_vi", ""),
         description_en=meta.get("description_en", ""), success=success, counts=counts,
-        observed_value=observed_value, examples=examples)
+        observed_value=observed_value, examples=examples, critical=bool(meta.get("critical", False)))
 
 
 def between(value: Any, expectation: gx.expectations.Expectation) -> bool:

@@ -24,13 +24,17 @@ import great_expectations as gx
 from great_expectations.expectations.expectation import (
     ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation,
 )
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine, FromClause, Table, inspect
+from sqlalchemy.sql.util import find_tables
 
 from quality import gx_sql
 from quality.contract import NO_ROWS, ExpectationOutcome, PartitionResult, mostly, outcome
 from quality.sql_checks import (
     DatasetCheck, Fingerprint, RowCheck, answer_dataset_checks, count_days, dataset_check, row_check, scan_days,
+    single_key, unexpected_rows_condition,
 )
+from quality.quarantine import quarantine_scores
+from quality.scores import Units, score_days
 from quality.suites import DatasetSuite
 
 log = logging.getLogger(__name__)
@@ -62,6 +66,13 @@ class QualityOutcome:
     rechecked: dict[date, PartitionRecord] = field(default_factory=dict)  # partitions validated by this run
     unchanged: int = 0  # partitions whose last results still hold
     removed: tuple[date, ...] = ()  # partitions that no longer hold rows
+    scores: tuple[UnitScore, ...] = ()  # per unit and dimension, for the rechecked partitions
+    quarantine_scores: tuple[UnitScore, ...] = ()  # the records the mappings rejected, every day
+    not_checked: str | None = None  # why nothing was checked (no rows, no table, columns missing)
+
+    @property
+    def critical_failures(self) -> list[ExpectationOutcome]:
+        return [r for r in self.results if r.critical and not r.success]
 
     @property
     def rows_rechecked(self) -> int:
@@ -92,6 +103,8 @@ def suite_version(expectations: Sequence[gx.expectations.Expectation]) -> str:
 
 def _by_row(expectation: gx.expectations.Expectation) -> bool:
     """Answered row by row, so per day partition and additive over days."""
+    if unexpected_rows_condition(expectation) is not None:
+        return True
     return (isinstance(expectation, (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation))
             and not isinstance(expectation, ACROSS_ROWS))
 
@@ -122,25 +135,45 @@ def _plan(numbered: Sequence[tuple[int, gx.expectations.Expectation]], table: Ta
     return plan
 
 
+def row_checks(suite: DatasetSuite, table: FromClause, now: datetime) -> list[RowCheck]:
+    """The suite's row-by-row expectations that SQL answers, over ``table``."""
+    return _plan(list(enumerate(suite.expectations(now))), table).row_sql
+
+
 def _stale(record: PartitionRecord | None, fingerprint: Fingerprint, version: str) -> bool:
     return record is None or record.fingerprint != fingerprint or record.suite_version != version
 
 
-def check_dataset(engine: Engine, table: Table, suite: DatasetSuite,
+def check_dataset(engine: Engine, table: FromClause, suite: DatasetSuite,
                   previous: Mapping[date, PartitionRecord] | None = None,
-                  now: datetime | None = None) -> QualityOutcome:
-    """Check ``table`` against ``suite``; ``previous``: the partitions' last records (empty: check everything)."""
+                  now: datetime | None = None, quarantine: Table | None = None) -> QualityOutcome:
+    """Check ``table`` against ``suite``; ``previous``: the partitions' last records (empty: check everything).
+
+    ``quarantine``: the warehouse's quarantine table, whose records of the suite's streams are scored too.
+    A table that is missing, or lacks a column the suite reads, is not checked and the outcome says why.
+    """
     previous = previous or {}
     now = now or datetime.now(timezone.utc)
     numbered = list(enumerate(suite.expectations(now)))
     version = suite_version([e for _, e in numbered])
+    unreadable = _unreadable(engine, table, suite, numbered)
+    if unreadable:
+        log.warning("quality check skipped", extra={"dataset": suite.dataset, "reason": unreadable})
+        return QualityOutcome(run_id=str(uuid.uuid4()), dataset=suite.dataset, suite=suite.name,
+                              suite_version=version, checked_at=now, rows_checked=0, results=[],
+                              removed=tuple(sorted(previous)), not_checked=unreadable)
     plan = _plan(numbered, table)
+    units = Units.of(table, suite.source_column, suite.source, suite.province_column, suite.commune_column)
     with engine.connect() as conn:
         scans = scan_days(conn, table, suite.partition_column, suite.change_column, plan.dataset_sql)
         stale = [day for day, scan in scans.items() if _stale(previous.get(day), scan.fingerprint, version)]
-        counted = count_days(conn, table, suite.partition_column, suite.change_column,
-                             None if len(stale) == len(scans) else stale, plan.row_sql) if stale else {}
+        days = None if len(stale) == len(scans) else stale
+        key = table.c[suite.key_column] if suite.key_column else single_key(table)
+        counted = count_days(conn, table, suite.partition_column, suite.change_column, days, plan.row_sql,
+                             key) if stale else {}
+        scores = score_days(conn, table, suite.partition_column, units, key, plan.row_sql, days) if stale else []
         dataset_results = answer_dataset_checks(conn, plan.dataset_sql, list(scans.values())) if scans else []
+        rejected = quarantine_scores(conn, quarantine, suite.quarantine_streams) if quarantine is not None else []
     by_gx = gx_sql.validate_partitions(engine, table, suite.partition_column, counted, plan.row_gx)
     rechecked = {day: PartitionRecord(day_counts.fingerprint, version,
                                       tuple(sorted((*day_counts.results, *by_gx.get(day, ())),
@@ -156,11 +189,44 @@ def check_dataset(engine: Engine, table: Table, suite: DatasetSuite,
         run_id=str(uuid.uuid4()), dataset=suite.dataset, suite=suite.name, suite_version=version, checked_at=now,
         rows_checked=sum(r.fingerprint.row_count for r in records.values()), results=results if records else [],
         rechecked=rechecked, unchanged=len(records) - len(rechecked),
-        removed=tuple(sorted(day for day in previous if day not in records)))
+        removed=tuple(sorted(day for day in previous if day not in records)), scores=tuple(scores),
+        quarantine_scores=tuple(rejected), not_checked=None if records else "no rows")
     log.info("quality check", extra={"dataset": suite.dataset, "partitions": result.partitions,
                                      "rechecked": len(rechecked), "rows_checked": result.rows_checked,
                                      "rows_rechecked": result.rows_rechecked, "success": result.success})
     return result
+
+
+def _unreadable(engine: Engine, table: FromClause, suite: DatasetSuite,
+                numbered: Sequence[tuple[int, gx.expectations.Expectation]]) -> str | None:
+    """Why the data cannot be checked (a table missing, a column the suite reads missing), else None."""
+    names = sorted({t.name for t in _base_tables(table)})
+    existing = set(inspect(engine).get_table_names())
+    missing = [name for name in names if name not in existing]
+    if missing:
+        return f"table missing: {', '.join(missing)}"
+    needed = {suite.partition_column, suite.change_column, suite.source_column, suite.province_column,
+              suite.commune_column, suite.key_column}
+    for _, expectation in numbered:
+        kwargs = expectation.configuration.kwargs
+        needed |= {kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"),
+                   *(kwargs.get("column_list") or ())}
+    absent = sorted(name for name in needed - {None} if name not in table.c)
+    if absent:
+        return f"columns missing: {', '.join(absent)}"
+    stored = {t.name: {c["name"] for c in inspect(engine).get_columns(t.name)} for t in _base_tables(table)}
+    drifted = sorted(f"{t.name}.{c.name}" for t in _base_tables(table) for c in t.c if c.name not in stored[t.name])
+    if drifted:
+        return f"columns missing in the warehouse: {', '.join(drifted)}"
+    return None
+
+
+def _base_tables(selection: FromClause) -> list[Table]:
+    """The warehouse tables a selection reads (itself, for a table)."""
+    if isinstance(selection, Table):
+        return [selection]
+    return list({t.name: t for t in find_tables(getattr(selection, "element", selection), include_joins=True)
+                 if isinstance(t, Table)}.values())
 
 
 def _dataset_totals(expectations: Sequence[tuple[int, gx.expectations.Expectation]],

@@ -15,7 +15,9 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Sequence
 
 import great_expectations as gx
-from sqlalchemy import Connection, ColumnElement, Table, and_, case, func, inspect, not_, select
+import re
+
+from sqlalchemy import Connection, ColumnElement, Table, and_, case, func, inspect, not_, select, text
 
 from quality.contract import Counts, ExpectationOutcome, PartitionResult, between, mostly, outcome
 
@@ -56,16 +58,37 @@ def _plain(*values: Any) -> bool:
     return not any(isinstance(v, dict) for v in values)
 
 
+# GE's own SQL expectation, when it names rows of the batch by a condition: counted per row like a map
+# expectation (every row judged), so it adds up over days and scores per unit.
+UNEXPECTED_ROWS_WHERE = re.compile(r"^\s*SELECT \* FROM \{batch\} WHERE (?P<condition>.+?)\s*;?\s*$",
+                                   re.IGNORECASE | re.DOTALL)
+
+
+def unexpected_rows_condition(expectation: gx.expectations.Expectation) -> str | None:
+    """The WHERE condition of an ``UnexpectedRowsExpectation`` written as ``SELECT * FROM {batch} WHERE …``."""
+    if not isinstance(expectation, E.UnexpectedRowsExpectation):
+        return None
+    match = UNEXPECTED_ROWS_WHERE.match(expectation.unexpected_rows_query or "")
+    return match["condition"] if match else None
+
+
 def row_check(number: int, expectation: gx.expectations.Expectation, table: Table) -> RowCheck | None:
     """The SQL form of a map expectation, or None when this type is left to GE."""
     if getattr(expectation, "row_condition", None):
         return None
     kind = type(expectation)
+    condition = unexpected_rows_condition(expectation)
+    if condition is not None:
+        # the condition names the table's columns unqualified: valid over a table or a named selection
+        return RowCheck(number, expectation, None, text(f"({condition})"))
     if kind is E.ExpectColumnValuesToNotBeNull:
         return RowCheck(number, expectation, None, table.c[expectation.column].is_(None))
     if kind is E.ExpectColumnValuesToBeInSet and _plain(expectation.value_set):
         column = table.c[expectation.column]
         return RowCheck(number, expectation, column.is_not(None), column.not_in(list(expectation.value_set)))
+    if kind is E.ExpectColumnValuesToNotBeInSet and _plain(expectation.value_set):
+        column = table.c[expectation.column]
+        return RowCheck(number, expectation, column.is_not(None), column.in_(list(expectation.value_set)))
     if kind is E.ExpectColumnValuesToMatchRegex and _plain(expectation.regex):
         column = table.c[expectation.column]
         return RowCheck(number, expectation, column.is_not(None), not_(column.regexp_match(expectation.regex)))
@@ -169,7 +192,8 @@ class DayCounts:
 
 
 def count_days(conn: Connection, table: Table, partition_column: str, change_column: str,
-               days: Sequence[date] | None, checks: Sequence[RowCheck]) -> dict[date, DayCounts]:
+               days: Sequence[date] | None, checks: Sequence[RowCheck],
+               key: ColumnElement | None = None) -> dict[date, DayCounts]:
     """One grouped pass over the given days (None: every day) counting every row check at once.
 
     Per check: rows judged, rows unexpected, and the smallest key among those (an example). On
@@ -178,7 +202,7 @@ def count_days(conn: Connection, table: Table, partition_column: str, change_col
     parallelism, both measured slower at 4.3 M rows.)
     """
     day = table.c[partition_column]
-    key = _single_key(table)
+    key = key if key is not None else single_key(table)  # the row named in examples
     columns = [day, func.count(), func.max(table.c[change_column])]
     for check in checks:
         bad = and_(check.judged, check.unexpected) if check.judged is not None else check.unexpected
@@ -201,7 +225,7 @@ def count_days(conn: Connection, table: Table, partition_column: str, change_col
     return result
 
 
-def _single_key(table: Table) -> ColumnElement | None:
+def single_key(table: Table) -> ColumnElement | None:
     """The column naming a row in examples: a one-column primary key (e.g. the dossier number)."""
-    keys = list(table.primary_key.columns)
+    keys = list(getattr(table.primary_key, "columns", table.primary_key))  # a table's constraint, a selection's set
     return keys[0] if len(keys) == 1 else None

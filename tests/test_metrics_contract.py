@@ -32,6 +32,10 @@ CONTRACT = {
         "report_date", "unit_level", "unit_code", "criterion", "communes", "communes_meeting", "meeting_pct",
         "computed_at",
     },
+    "metric_data_quality": {
+        "dataset", "source", "dimension", "province_code", "commune_code", "day", "origin", "rows_checked",
+        "rows_failing", "score_pct", "example_check", "example_key", "computed_at",
+    },
     "metric_online_filing_rate": {
         "unit_level", "unit_code", "period_start", "period_end", "unit_name", "dossiers_received",
         "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel", "online_rate_pct",

@@ -48,7 +48,7 @@ def test_the_published_online_rate_equals_a_direct_count_of_the_sandbox_records(
         stored = conn.execute(select(metric_online_filing_rate).where(
             metric_online_filing_rate.c.unit_code == "14")).mappings().one()
         assert stored["online_rate_pct"] == round(100 * truth["14"][1] / truth["14"][0], 2)
-        assert conn.execute(select(quality_result.c.run_id).where(quality_result.c.run_id == outcome.run_id)).first()
+        assert conn.execute(select(quality_result.c.run_id).where(quality_result.c.run_id == outcome.of("dossier").run_id)).first()
 
 
 def test_running_the_same_sync_twice_leaves_identical_tables(sandbox, portal_config, settings, engine):

@@ -48,7 +48,7 @@ def failures(engine, table: Table = dossier) -> dict[str, tuple[str, int | None]
 def test_clean_dossiers_pass_every_expectation(engine):
     insert_rows(engine, [dossier_row(1), dossier_row(2, status_code=9, finished_at=NOW - timedelta(days=1))])
     outcome = check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW)
-    assert len(outcome.results) == 11 and outcome.success and outcome.rows_checked == 2
+    assert len(outcome.results) == 15 and outcome.success and outcome.rows_checked == 2
     assert {r.dimension for r in outcome.results} == {"dung", "du", "sach", "song"}
 
 
@@ -61,6 +61,9 @@ def test_clean_dossiers_pass_every_expectation(engine):
     ({"commune_code": None}, "The receiving commune is known", "du"),
     ({"due_at": None}, "Dossiers carry a due date (at least 95 %)", "du"),
     ({"dossier_id": lambda n: f"bad number {n}"}, "Dossier numbers follow {unit}-{yyMMdd}-{sequence}", "sach"),
+    ({"procedure_code": "N/A"}, 'The procedure code is not a placeholder ("N/A", "0", "Chưa có")', "sach"),
+    ({"due_at": NOW - timedelta(days=1), "updated_at": NOW - timedelta(days=2)},
+     "Overdue dossiers carry a status update since their due date", "song"),
 ])
 def test_each_defect_is_found_under_its_dimension_with_its_count(engine, changes, description, dimension):
     def defective(n):
@@ -74,7 +77,7 @@ def test_stale_data_fails_liveness_with_the_newest_load_time_observed(engine):
     insert_rows(engine, [dossier_row(1, loaded_at=NOW - timedelta(days=3)),
                          dossier_row(2, loaded_at=NOW - timedelta(days=2))])
     outcome = check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW)
-    live = next(r for r in outcome.results if r.dimension == "song")
+    live = next(r for r in outcome.results if r.expectation_type == "expect_column_max_to_be_between")
     assert not live.success and live.observed_value == NOW - timedelta(days=2)
     assert failures(engine) == {"Data was synchronised within the last 26 hours": ("song", None)}
 
@@ -126,19 +129,25 @@ def test_the_grouped_sql_counts_exactly_what_great_expectations_counts_per_day(e
         dossier_row(3, status_code=9, finished_at=NOW - timedelta(days=5), due_at=None, owner_id_kind="invalid"),
         dossier_row(4, day=date(2025, 8, 18), dossier_id="bad number", updated_at=NOW + timedelta(days=1)),
         dossier_row(5, day=date(2025, 8, 18), status_code=10, finished_at=NOW, due_at=None),
+        dossier_row(6, day=date(2025, 8, 18), due_at=NOW - timedelta(days=1), updated_at=NOW - timedelta(days=2)),
     ])
     expectations = list(enumerate(dossier_expectations(NOW)))
     checks = [c for c in (row_check(n, e, dossier) for n, e in expectations) if c]
-    assert len(checks) == 9  # every row-by-row expectation of the suite is translated
+    assert len(checks) == 13  # every row-by-row expectation of the suite is translated
     with engine.connect() as conn:
         by_sql = count_days(conn, dossier, "received_date", "loaded_at", None, checks)
     by_gx = gx_sql.validate_partitions(engine, dossier, "received_date", by_sql,
                                        [(c.number, c.expectation) for c in checks])
     assert set(by_gx) == {DAY, date(2025, 8, 18)}
-    for day, counted in by_sql.items():
-        assert [(r.expectation_no, r.success, r.counts) for r in counted.results] == \
+    for day, counted in by_sql.items():  # GE's own SQL expectation reports no row counts, only its verdict
+        assert [(r.expectation_no, r.success, r.counts if gx_r.counts else None)
+                for r, gx_r in zip(counted.results, by_gx[day])] == \
                [(r.expectation_no, r.success, r.counts) for r in by_gx[day]]
-    assert sum(r.counts.unexpected_count for day in by_sql.values() for r in day.results) == 9
+    assert sum(r.counts.unexpected_count for day in by_sql.values() for r in day.results) == 11
+    overdue = [(n, e) for n, e in expectations if e.expectation_type == "unexpected_rows_expectation"]
+    (by_gx_whole,) = gx_sql.validate_table(engine, dossier, overdue)
+    assert by_gx_whole.observed_value == sum(r.counts.unexpected_count for day in by_sql.values()
+                                             for r in day.results if r.expectation_no == overdue[0][0]) == 1
 
 
 def test_an_expectation_without_a_sql_translation_is_validated_by_great_expectations(engine):

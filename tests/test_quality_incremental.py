@@ -47,9 +47,9 @@ def test_a_second_check_of_unchanged_data_checks_no_day_again_and_reports_the_sa
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(quality_run)).scalar() == 2
         assert conn.execute(select(func.count()).select_from(quality_result)
-                            .where(quality_result.c.run_id == second.run_id)).scalar() == 11
+                            .where(quality_result.c.run_id == second.run_id)).scalar() == 15
         assert conn.execute(select(func.count()).select_from(quality_partition)).scalar() == 3
-        assert conn.execute(select(func.count()).select_from(quality_partition_result)).scalar() == 3 * 9
+        assert conn.execute(select(func.count()).select_from(quality_partition_result)).scalar() == 3 * 13
 
 
 def test_a_day_whose_rows_changed_is_checked_again_alone(engine):
@@ -112,13 +112,13 @@ def test_an_empty_warehouse_is_checked_without_error_and_says_so(tmp_path):
 
 def test_the_pipeline_stage_stores_the_run_it_returns(engine, settings):
     insert_rows(engine, [dossier_row(1), dossier_row(2, commune_code=None)])
-    outcome = pipeline.check(settings)
+    outcome = pipeline.check(settings).of("dossier")
     assert outcome.rows_checked == 2 and not outcome.success
     with engine.connect() as conn:
         run = conn.execute(select(quality_run).where(quality_run.c.run_id == outcome.run_id)).mappings().one()
         stored = conn.execute(select(quality_result.c.description_en, quality_result.c.unexpected_count)
                               .where(quality_result.c.run_id == outcome.run_id, ~quality_result.c.success)).all()
-    assert (run["rows_checked"], run["expectations"], run["expectations_passed"]) == (2, 11, 9)
+    assert (run["rows_checked"], run["expectations"], run["expectations_passed"]) == (2, 15, 13)
     # the commune is missing, and the test rows were loaded long before the pipeline's real "now"
     assert sorted(stored, key=str) == sorted([("The receiving commune is known", 1),
                                               ("Data was synchronised within the last 26 hours", None)], key=str)

@@ -38,7 +38,8 @@ def report_data(engine: Engine, language: str) -> dict:
                        metric_online_filing_rate.c.dossiers_received > 0)
                 .order_by(metric_online_filing_rate.c.unit_level.desc(), metric_online_filing_rate.c.unit_code)
             ).mappings()]
-        run = conn.execute(select(quality_run).order_by(desc(quality_run.c.run_at)).limit(1)).mappings().first()
+        run = conn.execute(select(quality_run).where(quality_run.c.dataset == "dossier")
+                           .order_by(desc(quality_run.c.run_at)).limit(1)).mappings().first()
         quality = []
         if run:
             quality = [
@@ -65,16 +66,19 @@ def report_data(engine: Engine, language: str) -> dict:
 
 
 def write_report(engine: Engine, directory: Path, language: str = "vi") -> Path:
+    """The report, and beside it the data-quality report it links to (hub/reports/quality.py)."""
     from hub.dashboard.geo import map_geometry
     from hub.dashboard.view import STATUS_COLOURS, Selection, build_screen
+    from hub.reports.quality import write_quality_report
 
     t = labels(language)
     data = report_data(engine, language)
     with engine.connect() as conn:
         screen = build_screen(conn, Selection(language))
+    quality_report = write_quality_report(engine, directory, language)
     html = _environment(language).get_template("report.html.j2").render(
         t=t, lang=language, generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        screen=screen, geometry=map_geometry(), colours=STATUS_COLOURS, **data)
+        screen=screen, geometry=map_geometry(), colours=STATUS_COLOURS, quality_report=quality_report.name, **data)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"lienthong-report-{language}.html"
     path.write_text(html, encoding="utf-8")

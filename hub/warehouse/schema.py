@@ -165,6 +165,7 @@ dossier = Table(
     Column("has_digitised_component", Boolean),
     Column("vneid_verified", Boolean),
     Column("online_payment", SmallInteger),
+    Column("text_nfc", Boolean),  # the source's free text came in Unicode NFC (NULL: no non-ASCII text)
     Column("source_digest", Digest),
     *lineage(),
 )
@@ -327,6 +328,7 @@ quality_run = Table(
     Column("success", Boolean, nullable=False),
     Column("expectations", Integer, nullable=False),
     Column("expectations_passed", Integer, nullable=False),
+    Column("not_checked", Text),  # why nothing was checked (no rows, a table or columns missing), else NULL
 )
 
 quality_result = Table(
@@ -343,6 +345,7 @@ quality_result = Table(
     Column("unexpected_count", Count),
     Column("unexpected_percent", Float),
     Column("observed_value", Text),
+    Column("critical", Boolean, nullable=False, default=False),  # a failure stops publishing
 )
 
 # Incremental checks (quality/run.py): what each day partition held when it was last checked, and
@@ -376,6 +379,26 @@ quality_partition_result = Table(
 )
 
 # --- published metrics (public contract) ----------------------------------------------------
+# Scores of "đúng, đủ, sạch, sống" per dataset, source, dimension, province, commune and day; rows the
+# suites checked (origin "check") and records the mappings rejected (origin "quarantine", unit unknown: '').
+metric_data_quality = Table(
+    "metric_data_quality", metadata,
+    Column("dataset", String(64), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("dimension", String(8), primary_key=True),  # dung | du | sach | song
+    Column("province_code", String(8), primary_key=True),  # '' when the dataset has none or it is unknown
+    Column("commune_code", String(8), primary_key=True),
+    Column("day", Date, primary_key=True),  # the dataset's local day partition (rejections: day rejected)
+    Column("origin", String(16), primary_key=True),  # check | quarantine
+    Column("rows_checked", Count, nullable=False),
+    Column("rows_failing", Count, nullable=False),
+    Column("score_pct", Float),  # 100 × (rows_checked − rows_failing) ÷ rows_checked
+    Column("example_check", String(256)),  # the failing expectation, or the rejection reason
+    Column("example_key", String(256)),  # one failing row's key, personal digits masked
+    Column("computed_at", UTC, nullable=False),
+)
+Index("ix_metric_data_quality_day", metric_data_quality.c.day, metric_data_quality.c.province_code)
+
 metric_dossier_reduction = Table(
     "metric_dossier_reduction", metadata,
     Column("unit_level", String(16), primary_key=True),  # nation | province

@@ -1,11 +1,20 @@
-"""Expectation suites, one per canonical dataset, each expectation tagged with its dimension."""
+"""Expectation suites, one per canonical dataset, each expectation tagged with its dimension.
+
+A suite names the warehouse table it reads (or builds a selection over the tables, e.g. one
+source's rows of a shared table, or attachments with their dossier's day and commune), how the
+data is cut into day partitions and which columns name the source, province and commune its
+scores are given for. quality/ never imports the hub: the caller hands the tables in.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Mapping
 
 import great_expectations as gx
+from sqlalchemy import ColumnElement, Date, FromClause, Table, func
+
+Tables = Mapping[str, Table]
 
 
 @dataclass(frozen=True)
@@ -16,3 +25,32 @@ class DatasetSuite:
     partition_column: str  # a DATE column: the local (Asia/Ho_Chi_Minh) day of the record
     change_column: str  # stamped by every load that writes a row (lineage ``loaded_at``)
     expectations: Callable[[datetime], list[gx.expectations.Expectation]]  # built for the check time
+    table: str | None = None  # the warehouse table read; None: the table named like the dataset
+    selection: Callable[[Tables], FromClause] | None = None  # rows and columns read instead of ``table``
+    source_column: str | None = "source"  # the column naming the source system, else ``source``
+    source: str = ""  # the source of every row when there is no source column
+    province_column: str | None = "province_code"  # None: the dataset has no province
+    commune_column: str | None = "commune_code"  # None: the dataset has no commune
+    quarantine_streams: tuple[tuple[str, str], ...] = ()  # (source, stream) whose rejects count against it
+    key_column: str | None = None  # names a row in examples; None: the table's one-column primary key
+
+    def data(self, tables: Tables) -> FromClause:
+        """What the suite reads, given the warehouse's tables by name."""
+        if self.selection is not None:
+            return self.selection(tables)
+        return tables[self.table or self.dataset]
+
+
+def tagged(expectation: gx.expectations.Expectation, dimension: str, vi: str, en: str, *, critical: bool = False,
+           action_vi: str = "", action_en: str = "") -> gx.expectations.Expectation:
+    """An expectation with its dimension, its plain descriptions, what the locality should do when it fails
+    and whether a failure stops publishing (``critical``)."""
+    expectation.meta = {"dimension": dimension, "description_vi": vi, "description_en": en, "critical": critical,
+                        "action_vi": action_vi, "action_en": action_en}
+    return expectation
+
+
+def day_of(timestamp: ColumnElement) -> ColumnElement:
+    """The (UTC) date of a stored timestamp, as a DATE on SQLite and PostgreSQL: datasets without a day
+    column of their own are partitioned by the day they were last updated."""
+    return func.date(timestamp, type_=Date)
