@@ -66,6 +66,18 @@ def load_declarations(extra_file: str | Path | None = None) -> dict[str, Sectora
     return sources
 
 
+class DeclaredConnector:
+    """What every declared kind's connector keeps: its source's name, declaration and recorder."""
+
+    def __init__(self, source: SectoralSource, declared, recorder: HealthRecorder | None):
+        self.source = source.name
+        self.declared = declared
+        self.recorder = recorder or HealthRecorder()
+
+    def partitions(self) -> list[str]:
+        return list(self.declared.partitions)
+
+
 ConnectorFactory = Callable[[SectoralSource, SourceDeclaration, SystemConfig, HttpPolicy, "HealthRecorder | None"],
                             SourceConnector]
 CONNECTOR_KINDS: dict[str, ConnectorFactory] = {}

@@ -21,7 +21,7 @@ from connectors.base import Batch, Checkpoint, HealthRecorder, HttpPolicy, Sourc
 from connectors.config import SystemConfig
 from connectors.incremental import Position, instant_less
 
-from .declaration import SectoralSource, connector_kind
+from .declaration import DeclaredConnector, SectoralSource, connector_kind
 from .models import SqlSource
 
 
@@ -36,22 +36,19 @@ def _plain(value):
 
 
 @connector_kind("sql")
-class SqlWatermarkConnector:
+class SqlWatermarkConnector(DeclaredConnector):
     """The system URL is a SQLAlchemy URL (its password, if any, comes from the system's credentials)."""
+
+    declared: SqlSource
 
     def __init__(self, source: SectoralSource, declared: SqlSource, config: SystemConfig, policy: HttpPolicy,
                  recorder: HealthRecorder | None):
-        self.source = source.name
-        self.declared = declared
-        self.recorder = recorder or HealthRecorder()
+        super().__init__(source, declared, recorder)
         url = make_url(config.base_url)
         if config.password:
             url = url.set(password=config.password.reveal())
         self.engine = create_engine(url, pool_pre_ping=True)
         self._table: Table | None = None
-
-    def partitions(self) -> list[str]:
-        return list(self.declared.partitions)
 
     @property
     def table(self) -> Table:
