@@ -34,7 +34,7 @@ class FileDropConnector(DeclaredConnector):
 
     def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
         pattern = self.declared.pattern
-        stored = Position.decode(checkpoint, "last_file").watermark or ""
+        stored = Position.decode(checkpoint, "last_file").next_start(None) or ""
         files = sorted(path for path in self.directory.glob(pattern) if path.is_file() and path.name > stored)
         for path in files:
             yield from self._read_file(stream, partition, path)

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpClient, HttpPolicy
 from connectors.config import SystemConfig
-from connectors.incremental import Position, instant_less, newest_instant
+from connectors.incremental import Position, newest_instant
 
 from .declaration import DeclaredConnector, SectoralSource, connector_kind
 from .models import RestCursorSource, RestSource
@@ -31,7 +31,7 @@ class RestConnector(DeclaredConnector):
         position = Position.decode(checkpoint, "iso_watermark")
         params = {}
         if incremental:
-            since = instant_less(position.watermark, timedelta(seconds=incremental.overlap_seconds))
+            since = position.next_start(timedelta(seconds=incremental.overlap_seconds))
             if since:
                 params[incremental.since_param] = since
         paging = paginator_for(self.declared.paging)

@@ -19,7 +19,7 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ex
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpPolicy, SourceError, elapsed_ms
 from connectors.config import SystemConfig
-from connectors.incremental import Position, instant_less
+from connectors.incremental import Position
 
 from .declaration import DeclaredConnector, SectoralSource, connector_kind
 from .models import SqlSource
@@ -62,7 +62,7 @@ class SqlWatermarkConnector(DeclaredConnector):
         size = declared.batch_size
         position = Position.decode(checkpoint, "keyset")
         # A new sync starts an overlap before the last row stored, from the first key.
-        since = instant_less(position.watermark, timedelta(seconds=declared.overlap_seconds))
+        since = position.next_start(timedelta(seconds=declared.overlap_seconds))
         lower = (since, "") if since else None
         while True:
             query = select(table).order_by(mark, key).limit(size)
