@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
+from connectors.registry import registrar
+
 PORTAL_FORMAT = "%Y%m%d%H%M%S"
 
 
@@ -101,17 +103,7 @@ def newest_instant(current: str | None, candidates: Iterable) -> str | None:
 
 
 STYLES: dict[str, Callable[[str, Any], Any]] = {}
-
-
-def style(*names: str):
-    """Register the decorated function as the next read's start of the styles named."""
-
-    def register(start):
-        for name in names:
-            STYLES[name] = start
-        return start
-
-    return register
+style = registrar(STYLES)  # @style("name"): the decorated function starts that style's next read
 
 
 @style("iso_watermark", "keyset")

@@ -13,6 +13,7 @@ from typing import Callable
 
 from connectors.base import HealthRecorder, HttpPolicy, SourceConnector
 from connectors.config import SystemConfig
+from connectors.registry import registrar
 from mappings import strict_yaml
 
 from .models import SourceDeclaration, SourcesFile
@@ -81,17 +82,7 @@ class DeclaredConnector:
 ConnectorFactory = Callable[[SectoralSource, SourceDeclaration, SystemConfig, HttpPolicy, "HealthRecorder | None"],
                             SourceConnector]
 CONNECTOR_KINDS: dict[str, ConnectorFactory] = {}
-
-
-def connector_kind(*kinds: str):
-    """Register the decorated class as the connector of the source kinds named."""
-
-    def register(factory):
-        for kind in kinds:
-            CONNECTOR_KINDS[kind] = factory
-        return factory
-
-    return register
+connector_kind = registrar(CONNECTOR_KINDS)  # @connector_kind("kind"): the decorated class reads that kind
 
 
 def make_connector(source: SectoralSource, config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:
