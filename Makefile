@@ -16,14 +16,19 @@ $(VENV)/.installed-runtime: pyproject.toml constraints.txt | $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e .
 	touch $@
 
+# The demo runs the simulators: their server dependencies are the `sandbox` extra.
+$(VENV)/.installed-sandbox: pyproject.toml constraints.txt | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[sandbox]"
+	touch $@ $(VENV)/.installed-runtime
+
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[dev]"
-	touch $@ $(VENV)/.installed-runtime
+	touch $@ $(VENV)/.installed-runtime $(VENV)/.installed-sandbox
 
 install: $(VENV)/.installed-runtime
 install-dev: $(VENV)/.installed-dev
 
-demo: install
+demo: $(VENV)/.installed-sandbox
 	$(BIN)/lienthong demo
 
 test: install-dev

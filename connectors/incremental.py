@@ -12,7 +12,7 @@ and per style what else resuming needs. Its ``style`` names the strategy that re
 - ``last_file``: the name of the last file of a drop stored (files are read in name order).
 
 Every style starts a new sync an overlap earlier than its watermark (records committed late with an
-older update time). Checkpoints stored before this module, as plain text ("end>resume>watermark",
+older update time): ``Position.next_start`` asks the style's registered function (``STYLES``). Checkpoints stored before this module, as plain text ("end>resume>watermark",
 an ISO instant, ``{"mark", "key"}``, a date), are still read (``Position.decode``).
 """
 from __future__ import annotations
@@ -20,7 +20,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterable
+from typing import Any, Callable, Iterable
+
+from connectors.registry import registrar
 
 PORTAL_FORMAT = "%Y%m%d%H%M%S"
 
@@ -55,6 +57,11 @@ class Position:
             end, resume, watermark = (text.split(">") + [""])[:3]
             return cls(style, watermark=watermark or None, window_end=end, resume_from=resume)
         return cls(style, watermark=text)
+
+    def next_start(self, overlap: Any) -> Any:
+        """Where a new read starts: the watermark less ``overlap`` in the style's own terms (None
+        when there is no watermark yet, or it is unreadable)."""
+        return STYLES[self.style](self.watermark, overlap) if self.watermark else None
 
     # --- moving it -------------------------------------------------------------------------------
 
@@ -95,15 +102,28 @@ def newest_instant(current: str | None, candidates: Iterable) -> str | None:
     return best.isoformat() if best else current
 
 
+STYLES: dict[str, Callable[[str, Any], Any]] = {}
+style = registrar(STYLES)  # @style("name"): the decorated function starts that style's next read
+
+
+@style("iso_watermark", "keyset")
 def instant_less(watermark: str | None, overlap: timedelta) -> str | None:
     moment = parse_instant(watermark)
     return (moment - overlap).isoformat() if moment else None
 
 
+@style("portal_window")
 def portal_less(stamp: str, overlap: timedelta) -> str:
     return (datetime.strptime(stamp, PORTAL_FORMAT) - overlap).strftime(PORTAL_FORMAT)
 
 
+@style("lookback_days")
 def days_less(day: str, lookback_days: int) -> date:
     """The first date to read again: the ``lookback_days`` dates ending with ``day``."""
     return date.fromisoformat(day) - timedelta(days=lookback_days - 1)
+
+
+@style("full_read", "last_file")
+def as_stored(watermark: str, overlap: Any = None) -> str:
+    """Styles without an overlap: a catalogue is read whole, a file drop from the next file."""
+    return watermark

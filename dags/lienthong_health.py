@@ -6,12 +6,13 @@ import pendulum
 from airflow.sdk import dag, task
 
 from hub import pipeline
+from hub.settings import LOCAL_TZ
 
 
 @dag(
     dag_id="lienthong_health",
     schedule="*/15 * * * *",
-    start_date=pendulum.datetime(2025, 7, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=pendulum.datetime(2025, 7, 1, tz=LOCAL_TZ),
     catchup=False,
     max_active_runs=1,
     tags=["lienthong", "health"],

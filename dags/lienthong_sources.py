@@ -11,8 +11,9 @@ import pendulum
 from airflow.sdk import dag, task
 
 from hub import pipeline
+from hub.settings import LOCAL_TZ
 
-START = pendulum.datetime(2025, 7, 1, tz="Asia/Ho_Chi_Minh")
+START = pendulum.datetime(2025, 7, 1, tz=LOCAL_TZ)
 # Localities report to the monitoring system before 16:00: read it after the cut-off.
 SCHEDULES = {"monitoring": "30 16 * * *"}
 

@@ -241,36 +241,32 @@ def number(rule, scope: Scope):
 def datetime_(rule, scope: Scope):
     """A UTC instant; naive source times are wall times in ``timezone`` (default Asia/Ho_Chi_Minh)."""
     fmt = rule.options.get("format", PORTAL_FORMAT)
-    read = instant_reader(fmt, rule.options.get("timezone", LOCAL_TZ))
-    not_future = bool(rule.options.get("not_future"))
-    bad, future = f"{rule.label}: not a date in the format {fmt}", f"{rule.label}: in the future"
-
-    def check(text: str, row: dict, context: Context):
-        instant = read(text)
-        if instant is None:
-            return None, bad
-        if not_future and instant > context.utc_now:
-            return instant, future
-        return instant, None
-
-    return from_text(rule, check, pure=not not_future)
+    return _moment(rule, fmt, instant_reader(fmt, rule.options.get("timezone", LOCAL_TZ)),
+                   latest=lambda context: context.utc_now, value=None)
 
 
 @rule_type("date", options=("format", "not_future"))
 def date_(rule, scope: Scope):
     fmt = rule.options.get("format", "%Y-%m-%d")
-    read = wall_reader(fmt, LOCAL)
+    # A time of day counts: "today 10:00" is later than today's start, as the pandas engine had it.
+    return _moment(rule, fmt, wall_reader(fmt, LOCAL), latest=lambda context: context.local_today,
+                   value=datetime.date)
+
+
+def _moment(rule, fmt: str, read: Callable, latest: Callable[[Context], datetime], value: Callable | None):
+    """A text read as a moment in ``fmt``; with ``not_future``, one later than ``latest`` is an error.
+    ``value`` turns the moment into the output (None: the moment itself)."""
     not_future = bool(rule.options.get("not_future"))
     bad, future = f"{rule.label}: not a date in the format {fmt}", f"{rule.label}: in the future"
 
     def check(text: str, row: dict, context: Context):
-        wall = read(text)
-        if wall is None:
+        moment = read(text)
+        if moment is None:
             return None, bad
-        # A time of day counts: "today 10:00" is later than today's start, as the pandas engine had it.
-        if not_future and wall > context.local_today:
-            return wall.date(), future
-        return wall.date(), None
+        output = moment if value is None else value(moment)
+        if not_future and moment > latest(context):
+            return output, future
+        return output, None
 
     return from_text(rule, check, pure=not not_future)
 

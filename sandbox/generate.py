@@ -165,25 +165,25 @@ class ProvinceDossiers:
         index = np.asarray(index, dtype=np.int64)
         if not len(index):
             return []
-        c = self.columns(index, as_of)
-        d = c.draws
-        delay = np.where(c.online, 300 + d.below(3, 20 * 3600 - 300), d.below(3, 15 * 60 + 1))
-        submitted = c.receipt - delay
-        day = (c.receipt - self.schedule.start) // DAY
+        cols = self.columns(index, as_of)
+        draws = cols.draws
+        delay = np.where(cols.online, 300 + draws.below(3, 20 * 3600 - 300), draws.below(3, 15 * 60 + 1))
+        submitted = cols.receipt - delay
+        day = (cols.receipt - self.schedule.start) // DAY
         first_of_day = self.schedule.count_until(self.schedule.start + day * DAY - 1)
-        owner_roll, owner_bits, phone = d.uniform(4), d.bits(5), d.below(6, 10**8)
-        subject = np.where(d.uniform(7) < 0.9, "1", "2")
-        old_code = d.uniform(10) < self.scenario.share("pre_merger_code")
-        commune_roll = d.bits(11)
+        owner_roll, owner_bits, phone = draws.uniform(4), draws.bits(5), draws.below(6, 10**8)
+        subject = np.where(draws.uniform(7) < 0.9, "1", "2")
+        old_code = draws.uniform(10) < self.scenario.share("pre_merger_code")
+        commune_roll = draws.bits(11)
         nine_digit = self.scenario.defect("nine_digit_owner_id")
-        procedures = self.lifecycles.procedure[c.template]
-        columns = (index.tolist(), procedures.tolist(), c.receipt.tolist(), submitted.tolist(),
-                   (index - first_of_day + 1).tolist(), c.status.tolist(), c.updated.tolist(),
-                   c.finished.tolist(), c.handed_over.tolist(), c.due.tolist(), c.refused.tolist(),
-                   c.missing_dates.tolist(), c.online.tolist(), c.channel.tolist(), c.digitised.tolist(),
-                   owner_roll.tolist(), owner_bits.tolist(), phone.tolist(), subject.tolist(), c.vneid.tolist(),
-                   c.paid_online.tolist(), old_code.tolist(), commune_roll.tolist(), c.reused.tolist(),
-                   c.from_store.tolist())
+        procedures = self.lifecycles.procedure[cols.template]
+        columns = (index.tolist(), procedures.tolist(), cols.receipt.tolist(), submitted.tolist(),
+                   (index - first_of_day + 1).tolist(), cols.status.tolist(), cols.updated.tolist(),
+                   cols.finished.tolist(), cols.handed_over.tolist(), cols.due.tolist(), cols.refused.tolist(),
+                   cols.missing_dates.tolist(), cols.online.tolist(), cols.channel.tolist(), cols.digitised.tolist(),
+                   owner_roll.tolist(), owner_bits.tolist(), phone.tolist(), subject.tolist(), cols.vneid.tolist(),
+                   cols.paid_online.tolist(), old_code.tolist(), commune_roll.tolist(), cols.reused.tolist(),
+                   cols.from_store.tolist())
         return [build(nine_digit, *row) for row in zip(*columns)]
 
     def records(self, index: np.ndarray, as_of: int | None = None) -> list[dict]:

@@ -44,8 +44,8 @@ class MonitoringReports:
             raise HTTPException(404, f"không có báo cáo cho ngày {day} (kỳ {self.start} – {self.end})")
 
     def sent_at(self, code: str, day: date, late: bool) -> str:
-        u = keyed_unit(self.seed, code, day)
-        minutes = 8 * 60 + int(u * 8 * 60) if not late else 16 * 60 + 5 + int(u * 7 * 60)
+        unit = keyed_unit(self.seed, code, day)
+        minutes = 8 * 60 + int(unit * 8 * 60) if not late else 16 * 60 + 5 + int(unit * 7 * 60)
         return iso(local(day, time(minutes // 60, minutes % 60)))
 
     def commune_rows(self, day: date, province: str | None, include_late: bool) -> list[dict]:

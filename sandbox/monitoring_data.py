@@ -152,13 +152,13 @@ class MonitoringData:
     # --- calibration ----------------------------------------------------------------------------
     def _calibrate(self, rng: random.Random) -> dict[str, dict[str, list[int]]]:
         """Per province, the counts at each knot of: green, basic, staffed and reporting communes."""
-        n = self.sizes
-        others = [c for c in n if c not in ALL_GREEN_BY_10_AUG and c != CAO_BANG]
+        sizes = self.sizes
+        others = [c for c in sizes if c not in ALL_GREEN_BY_10_AUG and c != CAO_BANG]
         rng.shuffle(others)
         high = set(others[:ABOVE_70_ON_24_AUG])
         mid = set(others[ABOVE_70_ON_24_AUG:ABOVE_70_ON_24_AUG + ABOVE_50_ONLY_ON_24_AUG])
         g24, g15, g10 = {}, {}, {}
-        for code, size in n.items():
+        for code, size in sizes.items():
             half, seventy = size // 2, size * 7 // 10
             if code in ALL_GREEN_BY_10_AUG:
                 g24[code] = g10[code] = size
@@ -173,47 +173,47 @@ class MonitoringData:
             g15[code] = min(half, g24[code] // 4)
             g10[code] = g15[code] + (g24[code] - g15[code]) * 7 // 10
         g15[CAO_BANG], g10[CAO_BANG] = 1, CAO_BANG_GREEN_10_AUG
-        g7 = {c: g15[c] * 3 // 10 for c in n}
-        g1 = {c: g7[c] // 2 for c in n}
-        g25 = {c: g15[c] + (g10[c] - g15[c]) * 35 // 100 for c in n}
+        g7 = {c: g15[c] * 3 // 10 for c in sizes}
+        g1 = {c: g7[c] // 2 for c in sizes}
+        g25 = {c: g15[c] + (g10[c] - g15[c]) * 35 // 100 for c in sizes}
 
-        b24 = distribute(BASIC_ON_24_AUG, g24, n, {c: n[c] - g24[c] for c in n}, rng)
-        b7 = distribute(BASIC_ON_7_JUL, g7, b24, {c: b24[c] - g7[c] for c in n}, rng)
+        b24 = distribute(BASIC_ON_24_AUG, g24, sizes, {c: sizes[c] - g24[c] for c in sizes}, rng)
+        b7 = distribute(BASIC_ON_7_JUL, g7, b24, {c: b24[c] - g7[c] for c in sizes}, rng)
 
         def between(low, high_, share, floor_):
-            return {c: max(floor_[c], low[c] + (high_[c] - low[c]) * share // 100) for c in n}
+            return {c: max(floor_[c], low[c] + (high_[c] - low[c]) * share // 100) for c in sizes}
 
-        b1 = between({c: 0 for c in n}, b7, 60, g1)
+        b1 = between({c: 0 for c in sizes}, b7, 60, g1)
         b15, b25, b10 = between(b7, b24, 30, g15), between(b7, b24, 55, g25), between(b7, b24, 80, g10)
-        s24 = distribute(STAFFED_ON_24_AUG, b24, n, {c: n[c] - b24[c] for c in n}, rng)
-        staffed = [between({c: 0 for c in n}, s24, share, floor_) for share, floor_ in
+        s24 = distribute(STAFFED_ON_24_AUG, b24, sizes, {c: sizes[c] - b24[c] for c in sizes}, rng)
+        staffed = [between({c: 0 for c in sizes}, s24, share, floor_) for share, floor_ in
                    ((60, b1), (65, b7), (85, b15), (92, b25), (98, b10))] + [s24]
 
         basic = [b1, b7, b15, b25, b10, b24]
-        reporting, previous = [], {c: 0 for c in n}
+        reporting, previous = [], {c: 0 for c in sizes}
         for knot, floor_ in zip(KNOTS, basic):
-            lower = {c: max(previous[c], floor_[c]) for c in n}
-            previous = distribute(REPORTING[knot], lower, n, n, rng)
+            lower = {c: max(previous[c], floor_[c]) for c in sizes}
+            previous = distribute(REPORTING[knot], lower, sizes, sizes, rng)
             reporting.append(previous)
         green = [g1, g7, g15, g25, g10, g24]
 
         def by_province(series):
-            return {c: [knot[c] for knot in series] for c in n}
+            return {c: [knot[c] for knot in series] for c in sizes}
 
         return {"green": by_province(green), "basic": by_province(basic), "staffed": by_province(staffed),
                 "reporting": by_province(reporting)}
 
     # --- per-commune dates ------------------------------------------------------------------
     def _first_day_above(self, curve: list[int], rank: int) -> date | None:
-        i = bisect.bisect_right(curve, rank)
-        return self.days[i] if i < len(self.days) else None
+        position = bisect.bisect_right(curve, rank)
+        return self.days[position] if position < len(self.days) else None
 
     def _own_date(self, code: str, criterion: str) -> date | None:
         """When a criterion that is not the commune's bottleneck was met on its own (most early)."""
-        u = keyed_unit(self.seed, code, criterion)
-        if u > 0.97:
+        unit = keyed_unit(self.seed, code, criterion)
+        if unit > 0.97:
             return None
-        return self.start + timedelta(days=int(45 * u * u))
+        return self.start + timedelta(days=int(45 * unit * unit))
 
     def _commune_facts(self, commune: Commune, rank: int, curves: dict) -> CommuneFacts:
         code = commune.code

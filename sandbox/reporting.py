@@ -42,15 +42,15 @@ def count_dossiers(dossiers: ProvinceDossiers, start: date, end: date, as_of: in
     stop = min(schedule.count_until(timeline.seconds(end + timedelta(days=1)) - 1), dossiers.existing(as_of))
     totals = dict.fromkeys(COUNTERS, 0)
     for begin in range(first, stop, CHUNK):
-        c = dossiers.columns(np.arange(begin, min(begin + CHUNK, stop), dtype=np.int64), as_of)
-        received = c.received
-        online = received & c.online
-        finished = online & (c.finished >= 0)
-        on_time = finished & (c.finished <= c.due)
-        for name, mask in (("received", received), ("online", online), ("direct", received & np.isin(c.channel, (0, 1))),
-                           ("postal", received & (c.channel == 3)), ("undated", c.missing_dates), ("refused", c.refused),
-                           ("digitised", received & c.digitised), ("reused", received & c.reused.any(axis=1)),
-                           ("from_store", received & c.from_store.any(axis=1)), ("vneid", received & c.vneid),
+        cols = dossiers.columns(np.arange(begin, min(begin + CHUNK, stop), dtype=np.int64), as_of)
+        received = cols.received
+        online = received & cols.online
+        finished = online & (cols.finished >= 0)
+        on_time = finished & (cols.finished <= cols.due)
+        for name, mask in (("received", received), ("online", online), ("direct", received & np.isin(cols.channel, (0, 1))),
+                           ("postal", received & (cols.channel == 3)), ("undated", cols.missing_dates), ("refused", cols.refused),
+                           ("digitised", received & cols.digitised), ("reused", received & cols.reused.any(axis=1)),
+                           ("from_store", received & cols.from_store.any(axis=1)), ("vneid", received & cols.vneid),
                            ("online_finished", finished), ("online_on_time", on_time),
                            ("online_overdue", finished & ~on_time)):
             totals[name] += int(np.count_nonzero(mask))

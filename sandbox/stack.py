@@ -14,6 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from mappings.timeparse import LOCAL_TZ
+
 from .civil_status import CivilStatusExport
 from .civil_status import DELIMITER as CIVIL_STATUS_DELIMITER
 from .civil_status import ENCODING as CIVIL_STATUS_ENCODING
@@ -140,14 +142,14 @@ class SandboxStack:
                 "url": f"sqlite:///{self.insurance_db_path}",
                 "path": str(self.insurance_db_path),
                 "options": {"table": INSURANCE_TABLE, "watermark_column": "ngay_cap_nhat",
-                            "watermark_timezone": "Asia/Ho_Chi_Minh"},
+                            "watermark_timezone": LOCAL_TZ},
             },
             "monitoring": {
                 "url": url["monitoring"],
                 "password": self._monitoring_api_key,
                 "options": {"auth": "api_key", "api_key_header": API_KEY_HEADER,
                             "provinces_path": "/api/v1/bao-cao/tinh", "communes_path": "/api/v1/bao-cao/xa",
-                            "cut_off": "16:00", "timezone": "Asia/Ho_Chi_Minh",
+                            "cut_off": "16:00", "timezone": LOCAL_TZ,
                             "period": {"start": str(monitoring.get("start", "2025-07-01")),
                                        "end": str(monitoring.get("end", "2025-08-31"))}},
             },

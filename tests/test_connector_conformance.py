@@ -14,6 +14,7 @@ A new source kind or a new declared source gets all of these by being listed in 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -133,6 +134,15 @@ def test_checkpoints_are_typed_positions_and_old_text_forms_still_read():
         "keyset", watermark="2025-08-01 09:30:00", key="K1")
     position = Position("iso_watermark", watermark="2025-08-01T09:00:00+07:00")
     assert Position.decode(position.encode(), "other") == position
+
+
+def test_each_style_starts_the_next_read_an_overlap_before_its_watermark():
+    assert Position("portal_window", "20250801120000").next_start(timedelta(hours=6)) == "20250801060000"
+    assert Position("iso_watermark", "2025-08-01T10:00:00+07:00").next_start(timedelta(hours=1)) == \
+        "2025-08-01T09:00:00+07:00"
+    assert Position("lookback_days", "2025-08-10").next_start(2) == date(2025, 8, 9)
+    assert Position("last_file", "hotich_20250802.csv").next_start(None) == "hotich_20250802.csv"
+    assert Position("keyset").next_start(timedelta(hours=1)) is None  # never read: from the start
 
 
 @pytest.mark.parametrize("name", sorted(name for name, case in CASES.items() if case.http))

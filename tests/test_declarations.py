@@ -4,7 +4,6 @@ documents in docs/schemas/ are the models' own. A REST source paged by page numb
 from __future__ import annotations
 
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest

@@ -9,12 +9,19 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from connectors.base import Batch
 from connectors.config import SystemConfig
-from connectors.sectoral.declaration import SectoralSource
-from connectors.sectoral.files import MAX_FIELD, FileDropConnector
+from connectors.sectoral.declaration import SectoralSource, make_connector
+from connectors.sectoral.files import MAX_FIELD
+from connectors.sectoral.models import FileDropSource
 from mappings.engine import Mapping
 from tests.test_mapping_engine import portal_dossier
 
 MAPPING = Mapping.load("dvc_portal_dossiers.yaml")
+
+
+def _file_drop(directory, **options):
+    """A file drop declared with ``options``, over ``directory``."""
+    declared = FileDropSource(kind="file_drop", stream="rows", mapping="m.yaml", **options)
+    return make_connector(SectoralSource("s", declared, "m.yaml"), SystemConfig("s", f"file://{directory}"), None)
 KEY = b"hostile"
 
 scalars = st.one_of(
@@ -65,9 +72,7 @@ def test_any_csv_file_yields_records_or_rejects_never_an_exception(tmp_path_fact
         (directory / "x_20250101.csv").write_bytes(buffer.getvalue().encode(encoding))
     except UnicodeEncodeError:
         return
-    connector = FileDropConnector(SectoralSource("s", "file_drop", "rows", "m.yaml"),
-                                  SystemConfig("s", f"file://{directory}"), {"delimiter": ";", "pattern": "*.csv"},
-                                  None)
+    connector = _file_drop(directory, delimiter=";", pattern="*.csv")
     batches: list[Batch] = list(connector.read("rows", "all", None))
     fetched = sum(b.fetched for b in batches)
     assert fetched <= len(rows) + 1
@@ -76,8 +81,7 @@ def test_any_csv_file_yields_records_or_rejects_never_an_exception(tmp_path_fact
 
 def test_an_oversized_cell_is_rejected_not_loaded(tmp_path):
     (tmp_path / "x.csv").write_text("A;B\n" + "1;" + "x" * (MAX_FIELD + 1) + "\n2;ok\n", encoding="utf-8")
-    connector = FileDropConnector(SectoralSource("s", "file_drop", "rows", "m.yaml"),
-                                  SystemConfig("s", f"file://{tmp_path}"), {"delimiter": ";"}, None)
+    connector = _file_drop(tmp_path, delimiter=";")
     (batch,) = connector.read("rows", "all", None)
     assert batch.records == [{"A": "2", "B": "ok"}]
     assert "longer than" in batch.rejects[0][1]
@@ -85,8 +89,7 @@ def test_an_oversized_cell_is_rejected_not_loaded(tmp_path):
 
 def test_formula_cells_are_kept_as_inert_text(tmp_path):
     (tmp_path / "x.csv").write_text("A;B\n=cmd|'/c calc'!A1;+1\n", encoding="utf-8")
-    connector = FileDropConnector(SectoralSource("s", "file_drop", "rows", "m.yaml"),
-                                  SystemConfig("s", f"file://{tmp_path}"), {"delimiter": ";"}, None)
+    connector = _file_drop(tmp_path, delimiter=";")
     (batch,) = connector.read("rows", "all", None)
     assert batch.records == [{"A": "=cmd|'/c calc'!A1", "B": "+1"}]
 

@@ -60,16 +60,13 @@ class DvcPortalConnector:
         return sorted(p.dvcqg_code for p in load_admin_units().provinces.values())
 
     def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
-        if stream == "procedures":
-            yield from self._procedures(partition)
-        elif stream == "reported_online":
-            yield from self._reported_online(partition)
-        elif stream == "dossiers":
-            yield from self._dossiers(partition, checkpoint)
-        else:
+        readers = {"dossiers": self._dossiers, "procedures": self._procedures, "reported_online": self._reported_online}
+        if stream not in readers:
             raise ValueError(f"dvc_portal has no stream {stream!r}")
+        return readers[stream](partition, checkpoint)
 
-    def _procedures(self, partition: str) -> Iterator[Batch]:
+    def _procedures(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+        """Read whole every time: the checkpoint only records when."""
         listing = self.client.call("LayDanhSachTTHC", matinh=partition).get("result") or []
         packages = []
         for item in listing:
@@ -79,7 +76,7 @@ class DvcPortalConnector:
         read_at = self.clock().strftime(PORTAL_DATE)
         yield Batch("procedures", partition, packages, Checkpoint("procedures", partition, Position("full_read", read_at).encode()))
 
-    def _reported_online(self, partition: str) -> Iterator[Batch]:
+    def _reported_online(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
         period = {"fromDate": self.reporting_from, "toDate": self.clock().date().isoformat()}
         reply = self.client.http.post_json(self.reporting_path, {**period, "rootDepartmentId": partition},
                                            endpoint="provide-online-tree")
@@ -104,7 +101,7 @@ class DvcPortalConnector:
         if window.unfinished:  # an interrupted window: finish it
             start, end = window.resume_from, window.window_end
         else:
-            start = portal_less(window.watermark, self.overlap) if window.watermark else self.initial_watermark
+            start = window.next_start(self.overlap) or self.initial_watermark
             end = self.clock().strftime(PORTAL_DATE)
         watermark = window.watermark or self.initial_watermark
         page = 1

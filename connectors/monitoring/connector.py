@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpClient, HttpPolicy
 from connectors.config import SystemConfig
-from connectors.incremental import Position, days_less
+from connectors.incremental import Position
 from mappings.timeparse import LOCAL_ZONE
 
 
@@ -49,7 +49,7 @@ class MonitoringConnector:
         start = self.first_date
         position = Position.decode(checkpoint, "lookback_days")
         if position.watermark:
-            start = max(start, days_less(position.watermark, self.lookback))
+            start = max(start, position.next_start(self.lookback))
         end = min(self.today(), self.last_date) if self.last_date else self.today()
         day = start
         while day <= end:

@@ -13,6 +13,7 @@ from typing import Callable
 
 from connectors.base import HealthRecorder, HttpPolicy, SourceConnector
 from connectors.config import SystemConfig
+from connectors.registry import registrar
 from mappings import strict_yaml
 
 from .models import SourceDeclaration, SourcesFile
@@ -66,20 +67,22 @@ def load_declarations(extra_file: str | Path | None = None) -> dict[str, Sectora
     return sources
 
 
+class DeclaredConnector:
+    """What every declared kind's connector keeps: its source's name, declaration and recorder."""
+
+    def __init__(self, source: SectoralSource, declared, recorder: HealthRecorder | None):
+        self.source = source.name
+        self.declared = declared
+        self.recorder = recorder or HealthRecorder()
+
+    def partitions(self) -> list[str]:
+        return list(self.declared.partitions)
+
+
 ConnectorFactory = Callable[[SectoralSource, SourceDeclaration, SystemConfig, HttpPolicy, "HealthRecorder | None"],
                             SourceConnector]
 CONNECTOR_KINDS: dict[str, ConnectorFactory] = {}
-
-
-def connector_kind(*kinds: str):
-    """Register the decorated class as the connector of the source kinds named."""
-
-    def register(factory):
-        for kind in kinds:
-            CONNECTOR_KINDS[kind] = factory
-        return factory
-
-    return register
+connector_kind = registrar(CONNECTOR_KINDS)  # @connector_kind("kind"): the decorated class reads that kind
 
 
 def make_connector(source: SectoralSource, config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:

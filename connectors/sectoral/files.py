@@ -16,28 +16,25 @@ from connectors.base import Batch, Checkpoint, HealthRecorder, HttpPolicy, Sourc
 from connectors.config import SystemConfig
 from connectors.incremental import Position
 
-from .declaration import SectoralSource, connector_kind
+from .declaration import DeclaredConnector, SectoralSource, connector_kind
 from .models import FileDropSource
 
 MAX_FIELD = 64 * 1024  # a cell larger than this is hostile or broken, not data
 
 
 @connector_kind("file_drop")
-class FileDropConnector:
+class FileDropConnector(DeclaredConnector):
+    declared: FileDropSource
+
     def __init__(self, source: SectoralSource, declared: FileDropSource, config: SystemConfig, policy: HttpPolicy,
                  recorder: HealthRecorder | None):
-        self.source = source.name
-        self.declared = declared
-        self.recorder = recorder or HealthRecorder()
+        super().__init__(source, declared, recorder)
         directory = declared.directory or config.base_url.removeprefix("file://")
         self.directory = Path(directory)
 
-    def partitions(self) -> list[str]:
-        return list(self.declared.partitions)
-
     def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
         pattern = self.declared.pattern
-        stored = Position.decode(checkpoint, "last_file").watermark or ""
+        stored = Position.decode(checkpoint, "last_file").next_start(None) or ""
         files = sorted(path for path in self.directory.glob(pattern) if path.is_file() and path.name > stored)
         for path in files:
             yield from self._read_file(stream, partition, path)

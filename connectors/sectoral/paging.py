@@ -8,18 +8,13 @@ from __future__ import annotations
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from connectors.registry import registrar
+
 from .models import CursorPaging, NextLinkPaging, OffsetPaging, PageNumberPaging
 
 Request = tuple[str, dict[str, Any]]  # (path, query parameters)
 PAGINATORS: dict[str, Callable[[Any], "Paginator"]] = {}
-
-
-def paginator(name: str):
-    def register(cls):
-        PAGINATORS[name] = cls
-        return cls
-
-    return register
+paginator = registrar(PAGINATORS)  # @paginator("type"): the decorated class pages that way
 
 
 def reply_field(reply: Any, name: str) -> Any:

@@ -7,33 +7,31 @@ from typing import Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpClient, HttpPolicy
 from connectors.config import SystemConfig
-from connectors.incremental import Position, instant_less, newest_instant
+from connectors.incremental import Position, newest_instant
 
-from .declaration import SectoralSource, connector_kind
+from .declaration import DeclaredConnector, SectoralSource, connector_kind
 from .models import RestCursorSource, RestSource
 from .paging import paginator_for, reply_field
 
 
 @connector_kind("rest", "rest_cursor")
-class RestConnector:
+class RestConnector(DeclaredConnector):
+    declared: RestSource
+
     def __init__(self, source: SectoralSource, declared: RestSource | RestCursorSource, config: SystemConfig,
                  policy: HttpPolicy, recorder: HealthRecorder | None):
-        self.source = source.name
-        self.declared = declared.as_rest() if isinstance(declared, RestCursorSource) else declared
+        super().__init__(source, declared.as_rest() if isinstance(declared, RestCursorSource) else declared, recorder)
         headers = {}
         if self.declared.api_key_header and config.password:
             headers[self.declared.api_key_header] = config.password.reveal()
-        self.http = HttpClient(source.name, config.base_url, policy, recorder, headers)
-
-    def partitions(self) -> list[str]:
-        return list(self.declared.partitions)
+        self.http = HttpClient(source.name, config.base_url, policy, self.recorder, headers)
 
     def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
         incremental = self.declared.incremental
         position = Position.decode(checkpoint, "iso_watermark")
         params = {}
         if incremental:
-            since = instant_less(position.watermark, timedelta(seconds=incremental.overlap_seconds))
+            since = position.next_start(timedelta(seconds=incremental.overlap_seconds))
             if since:
                 params[incremental.since_param] = since
         paging = paginator_for(self.declared.paging)

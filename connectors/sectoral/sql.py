@@ -19,9 +19,9 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ex
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpPolicy, SourceError, elapsed_ms
 from connectors.config import SystemConfig
-from connectors.incremental import Position, instant_less
+from connectors.incremental import Position
 
-from .declaration import SectoralSource, connector_kind
+from .declaration import DeclaredConnector, SectoralSource, connector_kind
 from .models import SqlSource
 
 
@@ -36,22 +36,19 @@ def _plain(value):
 
 
 @connector_kind("sql")
-class SqlWatermarkConnector:
+class SqlWatermarkConnector(DeclaredConnector):
     """The system URL is a SQLAlchemy URL (its password, if any, comes from the system's credentials)."""
+
+    declared: SqlSource
 
     def __init__(self, source: SectoralSource, declared: SqlSource, config: SystemConfig, policy: HttpPolicy,
                  recorder: HealthRecorder | None):
-        self.source = source.name
-        self.declared = declared
-        self.recorder = recorder or HealthRecorder()
+        super().__init__(source, declared, recorder)
         url = make_url(config.base_url)
         if config.password:
             url = url.set(password=config.password.reveal())
         self.engine = create_engine(url, pool_pre_ping=True)
         self._table: Table | None = None
-
-    def partitions(self) -> list[str]:
-        return list(self.declared.partitions)
 
     @property
     def table(self) -> Table:
@@ -65,7 +62,7 @@ class SqlWatermarkConnector:
         size = declared.batch_size
         position = Position.decode(checkpoint, "keyset")
         # A new sync starts an overlap before the last row stored, from the first key.
-        since = instant_less(position.watermark, timedelta(seconds=declared.overlap_seconds))
+        since = position.next_start(timedelta(seconds=declared.overlap_seconds))
         lower = (since, "") if since else None
         while True:
             query = select(table).order_by(mark, key).limit(size)
