@@ -66,14 +66,19 @@ def _settings() -> Settings:
 
 # --- sandbox -------------------------------------------------------------------------------
 @sandbox_app.command("up")
-def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox/scenarios) or YAML path.")):
+def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox/scenarios) or YAML path."),
+               airflow_env: bool = typer.Option(False, "--airflow-env", help="Print only `export AIRFLOW_CONN_…` "
+                                                "lines: the sandbox as the Airflow connections the DAGs use.")):
     """Start the simulators in the background; connectors find them through var/sandbox/endpoints.json."""
     settings = _settings()
     state = settings.sandbox_dir
     state.mkdir(parents=True, exist_ok=True)
     pid_file = state / "sandbox.pid"
     if pid_file.exists() and _alive(int(pid_file.read_text())):
-        console.print(f"Sandbox already running (pid {pid_file.read_text().strip()}).")
+        if airflow_env:
+            _print_airflow_env(json.loads((state / "endpoints.json").read_text()))
+        else:
+            console.print(f"Sandbox already running (pid {pid_file.read_text().strip()}).")
         raise typer.Exit(0)
     (state / "ready").unlink(missing_ok=True)
     log = open(state / "sandbox.log", "ab")
@@ -87,9 +92,22 @@ def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox
             raise typer.Exit(1)
         time.sleep(0.1)
     endpoints = json.loads((state / "endpoints.json").read_text())
+    if airflow_env:
+        _print_airflow_env(endpoints)
+        return
     for system, entry in endpoints.items():
         console.print(f"{system}: {entry['url']}")
     console.print(f"Endpoints written to {state / 'endpoints.json'}")
+
+
+def _print_airflow_env(endpoints: dict) -> None:
+    import shlex
+
+    from connectors.config import airflow_connection, sandbox_system
+
+    for system, entry in endpoints.items():
+        name, value = airflow_connection(sandbox_system(system, entry))
+        print(f"export {name}={shlex.quote(value)}")
 
 
 @sandbox_app.command("down")

@@ -4,12 +4,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from connectors.base import HealthRecorder, SourceConnector
 from connectors.config import SystemConfig, resolve_system
 from hub.settings import Settings
 from mappings.engine import MAPPINGS_DIR, Mapping
+
+if TYPE_CHECKING:  # not imported at run time: the DAG files list the sources and must parse fast
+    from connectors.base import HealthRecorder, SourceConnector
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from connectors.base import HealthRecorder, SourceConnector
 from connectors.config import SystemConfig
 from hub.settings import lookup
+
+if TYPE_CHECKING:  # annotations only: listing the declarations (the DAG files) stays light
+    from connectors.base import HealthRecorder, SourceConnector
 
 DECLARATIONS = Path(__file__).parent / "sources.yaml"
 KINDS = ("rest_cursor", "file_drop", "sql")

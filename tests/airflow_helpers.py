@@ -1,0 +1,105 @@
+"""Driving a real Airflow through its REST API (/api/v2), for the integration tests."""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import requests
+from sqlalchemy import create_engine, text
+
+from connectors.config import airflow_connection, sandbox_system
+from hub.airflow_stack import AirflowStack
+
+FINISHED = {"success", "failed"}
+
+
+def sandbox_connections(sandbox) -> dict[str, str]:
+    return dict(airflow_connection(sandbox_system(name, entry)) for name, entry in sandbox.endpoints.items())
+
+
+def empty_warehouse(admin_url: str) -> str:
+    from tests import postgres
+
+    return postgres.create_database(admin_url)
+
+
+def wait_for_dags(stack: AirflowStack, api: requests.Session, expected: set[str], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    found: set[str] = set()
+    while time.monotonic() < deadline:
+        reply = api.get(f"{stack.url}/api/v2/dags", params={"limit": 100}, timeout=30).json()
+        found = {d["dag_id"] for d in reply["dags"]}
+        if expected <= found:
+            return
+        time.sleep(2)
+    raise TimeoutError(f"DAGs never parsed: {sorted(expected - found)}")
+
+
+def unpause_all(stack: AirflowStack, api: requests.Session) -> None:
+    """Every DAG at the same moment, as a deployment does: one bulk PATCH."""
+    reply = api.patch(f"{stack.url}/api/v2/dags", params={"dag_id_pattern": "lienthong_%", "update_mask": "is_paused"},
+                      json={"is_paused": False}, timeout=30)
+    reply.raise_for_status()
+
+
+def trigger(stack: AirflowStack, api: requests.Session, dag_id: str) -> str:
+    reply = api.post(f"{stack.url}/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None}, timeout=30)
+    reply.raise_for_status()
+    return reply.json()["dag_run_id"]
+
+
+def dag_runs(stack: AirflowStack, api: requests.Session) -> list[dict]:
+    reply = api.get(f"{stack.url}/api/v2/dags/~/dagRuns", params={"limit": 1000}, timeout=30)
+    reply.raise_for_status()
+    return reply.json()["dag_runs"]
+
+
+def wait_until_settled(stack: AirflowStack, api: requests.Session, done, timeout: float, quiet: float = 15) -> list[dict]:
+    """Poll until ``done(runs)`` and every run has finished, with no new run for ``quiet`` seconds
+    (Asset events create runs of the downstream DAGs a scheduler loop later)."""
+    deadline = time.monotonic() + timeout
+    settled_since, seen = None, None
+    while time.monotonic() < deadline:
+        runs = dag_runs(stack, api)
+        if done(runs) and all(r["state"] in FINISHED for r in runs):
+            ids = {r["dag_run_id"] + r["dag_id"] for r in runs}
+            if ids != seen:
+                settled_since, seen = time.monotonic(), ids
+            elif time.monotonic() - settled_since >= quiet:
+                return runs
+        else:
+            settled_since, seen = None, None
+        time.sleep(3)
+    raise TimeoutError("runs still going: " + ", ".join(f"{r['dag_id']} {r['state']}" for r in dag_runs(stack, api)
+                                                        if r["state"] not in FINISHED))
+
+
+def task_instances(stack: AirflowStack, api: requests.Session, dag_id: str, run_id: str) -> list[dict]:
+    reply = api.get(f"{stack.url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 1000},
+                    timeout=30)
+    reply.raise_for_status()
+    return reply.json()["task_instances"]
+
+
+def failures(stack: AirflowStack, api: requests.Session, runs: list[dict]) -> list[str]:
+    """Each failed run with its failed tasks, for the assertion message."""
+    failed = []
+    for run in runs:
+        if run["state"] != "success":
+            tasks = [t["task_id"] for t in task_instances(stack, api, run["dag_id"], run["dag_run_id"])
+                     if t["state"] != "success"]
+            failed.append(f"{run['dag_id']} {run['dag_run_id']} {run['state']}: {tasks}")
+    return failed
+
+
+def count_rows(url: str, table: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
