@@ -88,6 +88,8 @@ class AirflowStack:
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__BASE_URL": self.url,
             "AIRFLOW__API__WORKERS": "1",
+            # A task's calls to the api-server wait up to a minute (default 5 s): a busy machine is slow, not down.
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
             "AIRFLOW__API_AUTH__JWT_SECRET": secret_file.read_text().strip(),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.port + 1),
             **metadata_urls(self.metadata_url or f"sqlite:///{home / 'airflow.db'}"),

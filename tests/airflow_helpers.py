@@ -23,12 +23,25 @@ def empty_warehouse(admin_url: str) -> str:
     return postgres.create_database(admin_url)
 
 
+def get(api: requests.Session, url: str, **params) -> dict:
+    """GET with patience: on a busy machine the api-server may take a while to answer a poll."""
+    for attempt in range(4):
+        try:
+            reply = api.get(url, params=params, timeout=60)
+            reply.raise_for_status()
+            return reply.json()
+        except requests.Timeout:
+            if attempt == 3:
+                raise
+            time.sleep(5)
+    raise AssertionError("unreachable")
+
+
 def wait_for_dags(stack: AirflowStack, api: requests.Session, expected: set[str], timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     found: set[str] = set()
     while time.monotonic() < deadline:
-        reply = api.get(f"{stack.url}/api/v2/dags", params={"limit": 100}, timeout=30).json()
-        found = {d["dag_id"] for d in reply["dags"]}
+        found = {d["dag_id"] for d in get(api, f"{stack.url}/api/v2/dags", limit=100)["dags"]}
         if expected <= found:
             return
         time.sleep(2)
@@ -38,20 +51,18 @@ def wait_for_dags(stack: AirflowStack, api: requests.Session, expected: set[str]
 def unpause_all(stack: AirflowStack, api: requests.Session) -> None:
     """Every DAG at the same moment, as a deployment does: one bulk PATCH."""
     reply = api.patch(f"{stack.url}/api/v2/dags", params={"dag_id_pattern": "lienthong_%", "update_mask": "is_paused"},
-                      json={"is_paused": False}, timeout=30)
+                      json={"is_paused": False}, timeout=60)
     reply.raise_for_status()
 
 
 def trigger(stack: AirflowStack, api: requests.Session, dag_id: str) -> str:
-    reply = api.post(f"{stack.url}/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None}, timeout=30)
+    reply = api.post(f"{stack.url}/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None}, timeout=60)
     reply.raise_for_status()
     return reply.json()["dag_run_id"]
 
 
 def dag_runs(stack: AirflowStack, api: requests.Session) -> list[dict]:
-    reply = api.get(f"{stack.url}/api/v2/dags/~/dagRuns", params={"limit": 1000}, timeout=30)
-    reply.raise_for_status()
-    return reply.json()["dag_runs"]
+    return get(api, f"{stack.url}/api/v2/dags/~/dagRuns", limit=1000)["dag_runs"]
 
 
 def wait_until_settled(stack: AirflowStack, api: requests.Session, done, timeout: float, quiet: float = 15) -> list[dict]:
@@ -75,10 +86,7 @@ def wait_until_settled(stack: AirflowStack, api: requests.Session, done, timeout
 
 
 def task_instances(stack: AirflowStack, api: requests.Session, dag_id: str, run_id: str) -> list[dict]:
-    reply = api.get(f"{stack.url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 1000},
-                    timeout=30)
-    reply.raise_for_status()
-    return reply.json()["task_instances"]
+    return get(api, f"{stack.url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=1000)["task_instances"]
 
 
 def failures(stack: AirflowStack, api: requests.Session, runs: list[dict]) -> list[str]:

@@ -2,6 +2,7 @@
 database) runs the project's DAGs against the sandbox and an empty PostgreSQL warehouse, driven only
 through the REST API: every DAG unpaused at the same moment, as a fresh deployment does, plus runs
 triggered through the API; every run must succeed and the metric tables hold the sandbox's figures.
+Then a three-day backfill of the portal sync leaves the warehouse exactly as the one run left it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests import airflow_helpers as af
 from tests import postgres
 from tests.conftest import TEST_PII_KEY
 from tests.test_dag import SOURCE_DAGS
-from tests.truth import online_counts_by_province
+from tests.truth import online_counts_by_province, warehouse_snapshot
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
 ALL_DAGS = SOURCE_DAGS | {"lienthong_check", "lienthong_publish", "lienthong_health"}
@@ -69,8 +70,7 @@ def test_the_portal_sync_maps_one_task_per_province_and_emits_its_asset(airflow,
     run = next(r for r in runs if r["dag_id"] == "lienthong_dvc_portal")
     syncs = [t for t in af.task_instances(airflow, api, "lienthong_dvc_portal", run["dag_run_id"]) if t["task_id"] == "sync"]
     assert len(syncs) == len(sandbox.endpoints["dvc_portal"]["options"]["partitions"])
-    events = api.get(f"{airflow.url}/api/v2/assets/events", params={"source_dag_id": "lienthong_dvc_portal"},
-                     timeout=30).json()["asset_events"]
+    events = af.get(api, f"{airflow.url}/api/v2/assets/events", source_dag_id="lienthong_dvc_portal")["asset_events"]
     assert events and events[0]["extra"]["fetched"] > 0
 
 
@@ -86,3 +86,22 @@ def test_the_published_rates_equal_a_direct_count_of_the_sandbox(first_runs, war
     assert nation["dossiers_online"] == sum(online for _, online in truth.values())
     assert af.count_rows(warehouse_url, "metric_connection_health") > 0
     assert af.count_rows(warehouse_url, "quality_result") > 0
+
+
+def test_a_three_day_backfill_leaves_the_tables_as_one_run_over_those_days_left_them(airflow, first_runs,
+                                                                                   warehouse_url):
+    api, _, _ = first_runs
+    engine = create_engine(warehouse_url)
+    one_run = warehouse_snapshot(engine)
+    reply = api.post(f"{airflow.url}/api/v2/backfills", timeout=60, json={
+        "dag_id": "lienthong_dvc_portal", "from_date": "2025-08-17T00:00:00+07:00",
+        "to_date": "2025-08-19T00:00:00+07:00", "max_active_runs": 1, "reprocess_behavior": "none"})
+    reply.raise_for_status()
+
+    def backfilled(runs):
+        return len([r for r in runs if r["dag_id"] == "lienthong_dvc_portal" and r["run_type"] == "backfill"]) == 3
+
+    runs = af.wait_until_settled(airflow, api, backfilled, timeout=420)
+    assert af.failures(airflow, api, runs) == []
+    assert warehouse_snapshot(engine) == one_run
+    engine.dispose()

@@ -28,24 +28,31 @@ import json, sys, time
 from pathlib import Path
 import airflow.sdk
 from airflow.dag_processing.dagbag import DagBag
-from airflow.utils.dag_cycle_tester import check_cycle
+
+def uris(condition):
+    if condition is None:
+        return
+    if hasattr(condition, "objects"):  # AssetAny, AssetAll
+        for part in condition.objects:
+            yield from uris(part)
+    else:
+        yield condition.uri
 
 parse_cpu = {}
 for path in sorted(Path(sys.argv[1]).glob("*.py")):
     started = time.process_time()
-    DagBag(dag_folder=str(path), include_examples=False)
+    DagBag(dag_folder=str(path))
     parse_cpu[path.name] = time.process_time() - started
-bag = DagBag(dag_folder=sys.argv[1], include_examples=False)
+bag = DagBag(dag_folder=sys.argv[1])
 dags = {}
 for dag_id, dag in bag.dags.items():
-    check_cycle(dag)
+    dag.check_cycle()
     timetable = dag.timetable
     dags[dag_id] = {
         "tags": sorted(dag.tags),
         "schedule": getattr(timetable, "summary", None) or str(timetable),
-        "consumes": sorted(a.uri for a in dag.timetable.asset_condition.iter_assets().values())
-                    if hasattr(timetable, "asset_condition") else [],
-        "cron": getattr(getattr(timetable, "timetable", timetable), "_expression", None),
+        "consumes": sorted(uris(getattr(timetable, "asset_condition", None))),
+        "cron": getattr(getattr(timetable, "timetable", timetable), "expression", None),
         "deadline": len(dag.deadline or []) if hasattr(dag, "deadline") else 0,
         "tasks": {t.task_id: {"retries": t.retries, "backoff": bool(t.retry_exponential_backoff),
                                "outlets": [a.uri for a in t.outlets]} for t in dag.tasks},
