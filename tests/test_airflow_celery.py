@@ -15,7 +15,7 @@ from tests import airflow_helpers as af
 from tests import postgres
 from tests.conftest import TEST_PII_KEY
 
-pytestmark = [pytest.mark.airflow, pytest.mark.postgres]
+pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.timeout(1200)]
 BROKER = "redis://127.0.0.1:6379/0"
 REQUIRE_CELERY = os.environ.get("LIENTHONG_REQUIRE_CELERY") == "1"
 
@@ -53,7 +53,7 @@ def test_the_portal_sync_runs_through_two_celery_workers_sharing_the_provinces(t
         af.wait_for_dags(stack, api, {"lienthong_dvc_portal"})
         reply = api.patch(f"{stack.url}/api/v2/dags/lienthong_dvc_portal", json={"is_paused": False}, timeout=30)
         reply.raise_for_status()
-        runs = af.wait_until_settled(stack, api, lambda runs: bool(runs), timeout=420, quiet=3)
+        runs = af.wait_until_settled(stack, api, lambda runs: bool(runs), timeout=720, quiet=3)
         assert af.failures(stack, api, runs) == []
         tasks = af.task_instances(stack, api, "lienthong_dvc_portal", runs[0]["dag_run_id"])
     syncs = [t for t in tasks if t["task_id"] == "sync"]
