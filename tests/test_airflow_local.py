@@ -6,10 +6,11 @@ Then a three-day backfill of the portal sync leaves the warehouse exactly as the
 """
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from hub.airflow_stack import CORE, AirflowStack, free_port
 from hub.warehouse.schema import metric_online_filing_rate
@@ -73,6 +74,22 @@ def test_the_portal_sync_maps_one_task_per_province_and_emits_its_asset(airflow,
     assert len(syncs) == len(sandbox.endpoints["dvc_portal"]["options"]["partitions"])
     events = af.get(api, f"{airflow.url}/api/v2/assets/events", source_dag_id="lienthong_dvc_portal")["asset_events"]
     assert events and events[0]["extra"]["fetched"] > 0
+
+
+
+def test_the_scheduler_holds_the_publish_deadline_an_hour_after_a_run_is_queued(airflow, first_runs):
+    """Airflow's deadline alert (hub/orchestration.py), as the scheduler stored it from the DAG file."""
+    engine = create_engine(f"sqlite:///{airflow.home / 'airflow.db'}")
+    with engine.connect() as conn:
+        alerts = conn.execute(text("SELECT a.reference, a.interval, a.callback_def FROM deadline_alert a"
+                                   " JOIN serialized_dag s ON s.id = a.serialized_dag_id"
+                                   " WHERE s.dag_id = 'lienthong_publish'")).all()
+    engine.dispose()
+    assert alerts
+    for reference, interval, callback in alerts:
+        assert json.loads(reference)["reference_type"] == "DagRunQueuedAtDeadline"
+        assert json.loads(interval)["__data__"] == timedelta(hours=1).total_seconds()
+        assert json.loads(callback)["__data__"]["path"] == "hub.orchestration.publish_deadline_missed"
 
 
 def test_the_published_rates_equal_a_direct_count_of_the_sandbox(first_runs, warehouse_url, sandbox):
