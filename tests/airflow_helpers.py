@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
-
 import requests
 from sqlalchemy import create_engine, text
 
@@ -15,12 +13,6 @@ FINISHED = {"success", "failed"}
 
 def sandbox_connections(sandbox) -> dict[str, str]:
     return dict(airflow_connection(sandbox_system(name, entry)) for name, entry in sandbox.endpoints.items())
-
-
-def empty_warehouse(admin_url: str) -> str:
-    from tests import postgres
-
-    return postgres.create_database(admin_url)
 
 
 def get(api: requests.Session, url: str, **params) -> dict:
@@ -108,6 +100,3 @@ def count_rows(url: str, table: str) -> int:
     finally:
         engine.dispose()
 
-
-def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
