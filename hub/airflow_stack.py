@@ -175,15 +175,17 @@ class AirflowStack:
         self.stop()
 
 
-def sandbox_connections(var_dir: Path) -> dict[str, str]:
-    """AIRFLOW_CONN_* for every system of the running sandbox (``lienthong sandbox up``), if any."""
+def airflow_connections(endpoints: dict) -> dict[str, str]:
+    """AIRFLOW_CONN_<SYSTEM>_DEFAULT for every system of a sandbox's endpoints."""
     from connectors.config import airflow_connection, sandbox_system
 
+    return dict(airflow_connection(sandbox_system(name, entry)) for name, entry in endpoints.items())
+
+
+def sandbox_connections(var_dir: Path) -> dict[str, str]:
+    """The connections of the running sandbox (``lienthong sandbox up``), if any."""
     path = var_dir / "sandbox" / "endpoints.json"
-    if not path.is_file():
-        return {}
-    return dict(airflow_connection(sandbox_system(name, entry))
-                for name, entry in json.loads(path.read_text()).items())
+    return airflow_connections(json.loads(path.read_text())) if path.is_file() else {}
 
 
 def main() -> None:

@@ -103,10 +103,9 @@ def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox
 def _print_airflow_env(endpoints: dict) -> None:
     import shlex
 
-    from connectors.config import airflow_connection, sandbox_system
+    from hub.airflow_stack import airflow_connections
 
-    for system, entry in endpoints.items():
-        name, value = airflow_connection(sandbox_system(system, entry))
+    for name, value in airflow_connections(endpoints).items():
         print(f"export {name}={shlex.quote(value)}")
 
 

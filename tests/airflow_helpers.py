@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import time
+
 import requests
 from sqlalchemy import create_engine, text
 
-from connectors.config import airflow_connection, sandbox_system
-from hub.airflow_stack import AirflowStack
+from hub.airflow_stack import AirflowStack, airflow_connections
 
 FINISHED = {"success", "failed"}
 
 
 def sandbox_connections(sandbox) -> dict[str, str]:
-    return dict(airflow_connection(sandbox_system(name, entry)) for name, entry in sandbox.endpoints.items())
+    return airflow_connections(sandbox.endpoints)
 
 
 def get(api: requests.Session, url: str, **params) -> dict:
