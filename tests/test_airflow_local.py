@@ -7,12 +7,14 @@ Then a three-day backfill of the portal sync leaves the warehouse exactly as the
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, select, text
 
 from hub.airflow_stack import CORE, AirflowStack, free_port
+from hub.settings import LOCAL_TZ
 from hub.warehouse.schema import metric_online_filing_rate
 from tests import airflow_helpers as af
 from tests import postgres
@@ -76,7 +78,6 @@ def test_the_portal_sync_maps_one_task_per_province_and_emits_its_asset(airflow,
     assert events and events[0]["extra"]["fetched"] > 0
 
 
-
 def test_the_scheduler_holds_the_publish_deadline_an_hour_after_a_run_is_queued(airflow, first_runs):
     """Airflow's deadline alert (hub/orchestration.py), as the scheduler stored it from the DAG file."""
     engine = create_engine(f"sqlite:///{airflow.home / 'airflow.db'}")
@@ -98,7 +99,7 @@ def test_the_published_rates_equal_a_direct_count_of_the_sandbox(first_runs, war
         nation = conn.execute(select(metric_online_filing_rate).where(metric_online_filing_rate.c.unit_level == "nation")
                               .order_by(metric_online_filing_rate.c.computed_at.desc()).limit(1)).mappings().one()
     engine.dispose()
-    assert nation["period_end"] < date.today()  # the last complete day before the run
+    assert nation["period_end"] < datetime.now(ZoneInfo(LOCAL_TZ)).date()  # the last complete local day before the run
     truth = online_counts_by_province(sandbox, nation["period_start"], nation["period_end"])
     assert nation["dossiers_received"] == sum(received for received, _ in truth.values()) > 0
     assert nation["dossiers_online"] == sum(online for _, online in truth.values())
