@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: demo test bench install install-dev lock clean
+.PHONY: demo test bench airflow install install-dev lock clean
 
 $(BIN)/uv:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,10 @@ demo: $(VENV)/.installed-sandbox
 
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# A local Airflow 3 on the project's DAGs (docs/operations.md); Ctrl-C stops it.
+airflow: install-dev
+	$(BIN)/python -m hub.airflow_stack
 
 # The national benchmark (docs/performance.md); options through ARGS, e.g. make bench ARGS="--scale 0.232".
 bench: install

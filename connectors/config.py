@@ -4,6 +4,11 @@ Inside an Airflow task the Airflow Connection ``<system>_default`` wins; elsewhe
 LIENTHONG_<SYSTEM>_URL / _USERNAME / _PASSWORD / _OPTIONS (JSON) or the config file,
 and last the endpoints file written by ``lienthong sandbox up``. The hub passes its settings in
 (anything with ``sandbox_dir`` and ``setting(name)``): connectors import nothing from hub/.
+
+An Airflow connection is either an ordinary HTTP one (host, port, schema as the path) or carries
+the system's whole URL in ``host`` (any scheme: ``file:///…`` for file drops, a database URL for SQL
+sources); login, password and the JSON extra (the options) map one to one. ``airflow_connection``
+writes a system's configuration in that form, for AIRFLOW_CONN_<SYSTEM>_DEFAULT.
 """
 from __future__ import annotations
 
@@ -70,17 +75,29 @@ def _from_airflow(system: str) -> SystemConfig | None:
         conn = BaseHook.get_connection(f"{system}_default")
     except Exception:  # an undefined connection: fall back to the other sources
         return None
-    scheme = conn.conn_type if conn.conn_type in ("http", "https") else "http"
-    port = f":{conn.port}" if conn.port else ""
-    path = f"/{conn.schema.lstrip('/')}" if conn.schema else ""
+    if conn.host and "://" in conn.host:
+        base_url = conn.host
+    else:
+        scheme = conn.conn_type if conn.conn_type in ("http", "https") else "http"
+        port = f":{conn.port}" if conn.port else ""
+        path = f"/{conn.schema.lstrip('/')}" if conn.schema else ""
+        base_url = f"{scheme}://{conn.host}{port}{path}"
     return SystemConfig(
         name=system,
-        base_url=f"{scheme}://{conn.host}{port}{path}",
+        base_url=base_url,
         username=conn.login,
         password=Secret(conn.password),
         options=dict(conn.extra_dejson or {}),
         origin="airflow",
     )
+
+
+def airflow_connection(config: SystemConfig) -> tuple[str, str]:
+    """(environment variable, value) defining ``config`` as the Airflow connection the DAGs read."""
+    value = {"conn_type": "http" if config.base_url.startswith(("http://", "https://")) else "generic",
+             "host": config.base_url, "login": config.username, "password": config.password.reveal(),
+             "extra": config.options}
+    return f"AIRFLOW_CONN_{config.name.upper()}_DEFAULT", json.dumps({k: v for k, v in value.items() if v})
 
 
 def _from_settings(system: str, settings: DeploymentSettings) -> SystemConfig | None:
@@ -106,8 +123,11 @@ def _from_sandbox(system: str, settings: DeploymentSettings) -> SystemConfig | N
     if not path.is_file():
         return None
     entry = json.loads(path.read_text()).get(system)
-    if not entry:
-        return None
+    return sandbox_system(system, entry) if entry else None
+
+
+def sandbox_system(system: str, entry: dict) -> SystemConfig:
+    """A system as the sandbox describes it in its endpoints file."""
     return SystemConfig(
         name=system,
         base_url=entry["url"],

@@ -72,7 +72,9 @@ def _settings() -> Settings:
 
 # --- sandbox -------------------------------------------------------------------------------
 @sandbox_app.command("up", epilog="Example: lienthong sandbox up --scenario national-2025-08-10")
-def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox/scenarios) or YAML path.")):
+def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox/scenarios) or YAML path."),
+               airflow_env: bool = typer.Option(False, "--airflow-env", help="Print only `export AIRFLOW_CONN_…` "
+                                                "lines: the sandbox as the Airflow connections the DAGs use.")):
     """Start the simulators in the background; connectors find them through var/sandbox/endpoints.json."""
     scenario_argument(scenario)
     settings = _settings()
@@ -84,7 +86,10 @@ def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox
         if running != scenario:
             raise UsageProblem(f"the sandbox is already running scenario {running!r} (pid {pid}), not {scenario!r}: "
                                f"run `lienthong sandbox down`, then `lienthong sandbox up --scenario {scenario}`")
-        console.print(f"Sandbox already running scenario {running!r} (pid {pid}).")
+        if airflow_env:
+            _print_airflow_env(json.loads((state / "endpoints.json").read_text()))
+        else:
+            console.print(f"Sandbox already running scenario {running!r} (pid {pid}).")
         raise typer.Exit(0)
     (state / "ready").unlink(missing_ok=True)
     log = open(state / "sandbox.log", "ab")
@@ -100,9 +105,21 @@ def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox
             raise SandboxFailed(f"the sandbox did not start (scenario {scenario!r}): see {state / 'sandbox.log'}")
         time.sleep(0.1)
     endpoints = json.loads((state / "endpoints.json").read_text())
+    if airflow_env:
+        _print_airflow_env(endpoints)
+        return
     for system, entry in endpoints.items():
         console.print(f"{system}: {entry['url']}")
     console.print(f"Endpoints written to {state / 'endpoints.json'}")
+
+
+def _print_airflow_env(endpoints: dict) -> None:
+    import shlex
+
+    from hub.airflow_stack import airflow_connections
+
+    for name, value in airflow_connections(endpoints).items():
+        print(f"export {name}={shlex.quote(value)}")
 
 
 @sandbox_app.command("down", epilog="Example: lienthong sandbox down")

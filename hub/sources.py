@@ -5,13 +5,15 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
-from connectors.base import HealthRecorder, SourceConnector
 from connectors.config import SystemConfig, resolve_system
 from hub.settings import PREFIX, InvalidSetting, Settings, lookup
 from mappings.engine import MAPPINGS_DIR, Mapping
+
+if TYPE_CHECKING:  # not imported at run time: the DAG files list the sources and must parse fast
+    from connectors.base import HealthRecorder, SourceConnector
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,27 @@ def test_airflow_connections_are_only_consulted_inside_an_airflow_task(local, mo
 
 def test_secret_masks_itself():
     assert repr(Secret("x")) == "Secret('***')" and not Secret(None)
+
+
+@pytest.mark.parametrize("system", [
+    config.SystemConfig("dvc_portal", "http://127.0.0.1:8123", "hub", Secret("p@ss:w/rd"), {"partitions": ["H01"]}),
+    config.SystemConfig("civil_status", "file:///srv/drop dir", options={"pattern": "hotich_*.csv"}),
+    config.SystemConfig("social_insurance", "postgresql://bhxh@db.example:5432/bhxh"),
+], ids=lambda system: system.name)
+def test_a_system_written_as_an_airflow_connection_resolves_to_the_same_system_inside_a_task(local, monkeypatch,
+                                                                                              system):
+    name, value = config.airflow_connection(system)
+    assert name == f"AIRFLOW_CONN_{system.name.upper()}_DEFAULT"
+    monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AIRFLOW_CTX_DAG_ID", f"lienthong_{system.name}")
+    found = resolve_system(system.name, local)
+    assert (found.base_url, found.username, found.password.reveal(), found.options) == \
+           (system.base_url, system.username, system.password.reveal(), system.options)
+
+
+def test_an_ordinary_airflow_http_connection_is_read_as_the_systems_url(local, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_MONITORING_DEFAULT", json.dumps(
+        {"conn_type": "https", "host": "giamsat.example", "port": 8443, "schema": "api", "extra": {"timeout": 5}}))
+    monkeypatch.setenv("AIRFLOW_CTX_DAG_ID", "lienthong_monitoring")
+    found = resolve_system("monitoring", local)
+    assert found.base_url == "https://giamsat.example:8443/api" and found.options == {"timeout": 5}

@@ -12,7 +12,7 @@ PROJECT_PACKAGES = ("hub", "connectors", "mappings", "quality")
 # What an entry point may import from the project besides hub.pipeline: how it talks, not what it does.
 # hub.dashboard.app: `serve` reads the published metric_* tables, it runs no stage.
 PRESENTATION = {"hub.cli_errors", "hub.logging_setup", "hub.settings", "hub.reports.i18n", "hub.doctor",
-                "hub.dashboard.app"}
+                "hub.dashboard.app", "hub.airflow_stack"}  # `sandbox up --airflow-env` prints connections
 ALLOWED = {
     "hub/cli.py": {"hub", "hub.pipeline"} | PRESENTATION,
     # hub.orchestration: the DAGs' shared schedules, retry policy and Assets (wiring, no stage work)

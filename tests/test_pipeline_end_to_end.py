@@ -9,21 +9,8 @@ from sqlalchemy import String, Text, inspect, select, text
 from connectors.dvc_portal import DvcPortalConnector
 from connectors.dvc_portal.connector import PORTAL_DATE
 from hub import pipeline
-from hub.warehouse.raw import iter_raw_records
-from hub.warehouse.schema import batch_reconciliation, metadata, metric_online_filing_rate, quality_result
-from tests.truth import online_counts_by_province, served_records
-
-
-def _snapshot(engine, tables=("dossier", "quarantine", "sync_checkpoint")) -> dict:
-    with engine.connect() as conn:
-        result = {"raw": sorted({(r.source, r.stream, r.record_key, r.payload_sha256)
-                                 for r in iter_raw_records(engine)})}
-        for name in tables:
-            table = metadata.tables[name]
-            drop = {"load_id", "loaded_at", "received_at", "quarantined_at", "updated_at"} if name != "dossier" else {"load_id", "loaded_at"}
-            cols = [c for c in table.c if c.name not in drop]
-            result[name] = sorted(tuple(map(str, row)) for row in conn.execute(select(*cols)))
-        return result
+from hub.warehouse.schema import batch_reconciliation, metric_online_filing_rate, quality_result
+from tests.truth import online_counts_by_province, served_records, warehouse_snapshot
 
 
 def test_the_published_online_rate_equals_a_direct_count_of_the_sandbox_records(sandbox, portal_config, settings, engine):
@@ -53,13 +40,13 @@ def test_the_published_online_rate_equals_a_direct_count_of_the_sandbox_records(
 
 def test_running_the_same_sync_twice_leaves_identical_tables(sandbox, portal_config, settings, engine):
     first = pipeline.sync_source("dvc_portal", settings, system=portal_config)
-    before = _snapshot(engine)
+    before = warehouse_snapshot(engine)
     # forget the watermarks so the second run re-reads everything, as a backfill would
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM sync_checkpoint"))
     second = pipeline.sync_source("dvc_portal", settings, system=portal_config)
     assert second.fetched == first.fetched
-    after = _snapshot(engine)
+    after = warehouse_snapshot(engine)
     assert {k: v for k, v in after.items() if k != "sync_checkpoint"} == \
            {k: v for k, v in before.items() if k != "sync_checkpoint"}
     assert len(after["dossier"]) == first.loaded

@@ -4,6 +4,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from sqlalchemy import select
+
+from hub.warehouse.raw import iter_raw_records
+from hub.warehouse.schema import metadata
 from mappings.admin_units import load_admin_units
 
 
@@ -31,3 +35,16 @@ def online_counts_by_province(stack, period_start: date, period_end: date) -> di
 
 def served_records(stack) -> list[dict]:
     return [record for _, record in stack.portal_app.state.data.all_records()]
+
+
+def warehouse_snapshot(engine, tables=("dossier", "quarantine", "sync_checkpoint")) -> dict:
+    """What a sync leaves in the warehouse, without the columns that name the load or its time."""
+    with engine.connect() as conn:
+        result = {"raw": sorted({(r.source, r.stream, r.record_key, r.payload_sha256)
+                                 for r in iter_raw_records(engine)})}
+        for name in tables:
+            table = metadata.tables[name]
+            drop = {"load_id", "loaded_at", "received_at", "quarantined_at", "updated_at"} if name != "dossier" else {"load_id", "loaded_at"}
+            cols = [c for c in table.c if c.name not in drop]
+            result[name] = sorted(tuple(map(str, row)) for row in conn.execute(select(*cols)))
+        return result
