@@ -18,9 +18,6 @@ from mappings import strict_yaml
 
 from .models import SourceDeclaration, SourcesFile
 
-if TYPE_CHECKING:  # annotations only: listing the declarations (the DAG files) stays light
-    from connectors.base import HealthRecorder, SourceConnector
-
 DECLARATIONS = Path(__file__).parent / "sources.yaml"
 
 
