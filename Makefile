@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: demo test bench airflow install install-dev lock clean
+.PHONY: demo test test-airflow bench airflow install install-dev lock clean
 
 $(BIN)/uv:
 	$(PY) -m venv $(VENV)
@@ -32,7 +32,12 @@ demo: $(VENV)/.installed-sandbox
 	$(BIN)/lienthong demo
 
 test: install-dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not airflow_stack" $(PYTEST_ARGS)
+
+# The DAGs in a whole running Airflow (LocalExecutor, then CeleryExecutor on Redis): about 12 minutes,
+# so apart from `make test`; CI runs both (.ci/run).
+test-airflow: install-dev
+	$(BIN)/pytest -m airflow_stack $(PYTEST_ARGS)
 
 # A local Airflow 3 on the project's DAGs (docs/operations.md); Ctrl-C stops it.
 airflow: install-dev

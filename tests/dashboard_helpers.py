@@ -22,12 +22,17 @@ def _system(stack, name: str, **options) -> SystemConfig:
 
 
 def build_demo_warehouse(stack, settings) -> None:
-    """The demo scenario's portal dossiers and two monitoring report days, synced and published."""
+    """The demo scenario's portal dossiers, its catalogue and reported aggregates and two monitoring report days,
+    synced, checked and published."""
     pipeline.upgrade_warehouse(settings)
     pipeline.sync_source("dvc_portal", settings, system=_system(stack, "dvc_portal"))
+    # the procedure catalogue and the portal's own reported aggregates: every metric_* table has rows
+    for source in ("dvc_portal_catalogue", "dvc_portal_reporting"):
+        pipeline.sync_source(source, settings, system=_system(stack, "dvc_portal"))
     for day in REPORT_DAYS:
         pipeline.sync_source("monitoring", settings,
                              system=_system(stack, "monitoring", period={"start": str(day), "end": str(day)}))
+    pipeline.check(settings)  # the quality scores (metric_data_quality) the screen shows
     pipeline.publish(settings, stack.scenario.period_start, stack.scenario.period_end)
 
 

@@ -15,7 +15,7 @@ from tests import airflow_helpers as af
 from tests import postgres
 from tests.conftest import TEST_PII_KEY
 
-pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.airflow, pytest.mark.airflow_stack, pytest.mark.postgres, pytest.mark.timeout(1200)]
 BROKER = "redis://127.0.0.1:6379/0"
 REQUIRE_CELERY = os.environ.get("LIENTHONG_REQUIRE_CELERY") == "1"
 

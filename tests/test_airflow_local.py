@@ -23,7 +23,7 @@ from tests.test_dag import SOURCE_DAGS
 from tests.truth import online_counts_by_province, warehouse_snapshot
 
 # One Airflow start for the module; on a machine shared with other work its first runs can take minutes.
-pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.timeout(1500)]
+pytestmark = [pytest.mark.airflow, pytest.mark.airflow_stack, pytest.mark.postgres, pytest.mark.timeout(1500)]
 ALL_DAGS = SOURCE_DAGS | {"lienthong_check", "lienthong_publish", "lienthong_health"}
 
 
