@@ -8,6 +8,7 @@ from sqlalchemy import String, Text, inspect, select, text
 
 from connectors.dvc_portal import DvcPortalConnector
 from connectors.dvc_portal.connector import PORTAL_DATE
+from connectors.incremental import Position
 from hub import pipeline
 from hub.warehouse.schema import batch_reconciliation, metric_online_filing_rate, quality_result
 from tests.truth import online_counts_by_province, served_records, warehouse_snapshot
@@ -90,7 +91,8 @@ def test_a_watermark_makes_the_next_sync_read_only_the_overlap(sandbox, portal_c
         watermarks = dict(conn.execute(text(
             "SELECT partition, value FROM sync_checkpoint WHERE source = 'dvc_portal' AND stream = 'dossiers'")).all())
     overlap = DvcPortalConnector(portal_config).overlap
-    starts = {p: (datetime.strptime(w, PORTAL_DATE) - overlap).strftime(PORTAL_DATE) for p, w in watermarks.items()}
+    starts = {p: (datetime.strptime(Position.decode(w, "portal_window").watermark, PORTAL_DATE) - overlap)
+              .strftime(PORTAL_DATE) for p, w in watermarks.items()}
     in_overlap = [r for r in served_records(sandbox) if r["NgayCapNhat"] >= starts[r["MaHoSo"][:3]]]
     assert first.fetched == len(served_records(sandbox)) and 0 < second.fetched == len(in_overlap) < first.fetched
     assert second.unchanged == second.loaded  # re-read, recognised, not written again

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from connectors.base import HealthRecorder, HttpPolicy, SourceConnector
 from connectors.config import SystemConfig
 from connectors.registry import registrar
 from mappings import strict_yaml
 
 from .models import SourceDeclaration, SourcesFile
+
+if TYPE_CHECKING:  # connectors.base (pybreaker, urllib3, ...) only when a connector is made: the DAG files
+    from connectors.base import HealthRecorder, HttpPolicy, SourceConnector  # list sources and must parse fast
+
+    ConnectorFactory = Callable[[SectoralSource, SourceDeclaration, SystemConfig, HttpPolicy, HealthRecorder | None],
+                                SourceConnector]
 
 DECLARATIONS = Path(__file__).parent / "sources.yaml"
 
@@ -71,6 +76,8 @@ class DeclaredConnector:
     """What every declared kind's connector keeps: its source's name, declaration and recorder."""
 
     def __init__(self, source: SectoralSource, declared, recorder: HealthRecorder | None):
+        from connectors.base import HealthRecorder
+
         self.source = source.name
         self.declared = declared
         self.recorder = recorder or HealthRecorder()
@@ -79,13 +86,13 @@ class DeclaredConnector:
         return list(self.declared.partitions)
 
 
-ConnectorFactory = Callable[[SectoralSource, SourceDeclaration, SystemConfig, HttpPolicy, "HealthRecorder | None"],
-                            SourceConnector]
-CONNECTOR_KINDS: dict[str, ConnectorFactory] = {}
+CONNECTOR_KINDS: dict[str, "ConnectorFactory"] = {}
 connector_kind = registrar(CONNECTOR_KINDS)  # @connector_kind("kind"): the decorated class reads that kind
 
 
 def make_connector(source: SectoralSource, config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:
+    from connectors.base import HttpPolicy
+
     from . import files, rest, sql  # noqa: F401  (each registers its kinds)
 
     declared = source.declaration
