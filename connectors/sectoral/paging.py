@@ -5,6 +5,7 @@ style is one class registered with ``@paginator``.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -22,15 +23,19 @@ def reply_field(reply: Any, name: str) -> Any:
     return reply.get(name) if isinstance(reply, dict) else None
 
 
-class Paginator:
+class Paginator(ABC):
+    """The interface every registered paging style implements (each subclass below)."""
+
     def __init__(self, spec):
         self.spec = spec
 
+    @abstractmethod
     def first(self, path: str, params: dict) -> Request:
-        raise NotImplementedError
+        """The first request of a read."""
 
+    @abstractmethod
     def after(self, reply: Any, records: list, request: Request) -> Request | None:
-        raise NotImplementedError
+        """The request after ``reply`` (which held ``records``), or None when the read is complete."""
 
 
 @paginator("page_number")
