@@ -16,7 +16,7 @@ from hub.warehouse.schema import (dossier, metadata, metric_data_quality, qualit
                                   quality_result, quality_run, quarantine)
 from quality.contract import Counts, ExpectationOutcome, PartitionResult
 from quality.run import PartitionRecord, QualityOutcome, check_dataset
-from quality.scores import UnitScore
+from quality.scores import UnitScore, mask_examples
 from quality.sql_checks import Fingerprint
 from quality.suites import DatasetSuite
 from quality.suites.catalog import SUITES
@@ -143,13 +143,18 @@ def store(conn: Connection, outcome: QualityOutcome) -> None:
 
 
 def _store_scores(conn: Connection, outcome: QualityOutcome, replaced: list[date]) -> None:
-    """The scores of the days checked again replace theirs; rejections are counted afresh every run."""
+    """The scores of the days checked again replace theirs, computed in the database from the data
+    (``INSERT … SELECT``); rejections are counted afresh every run."""
     table = metric_data_quality
     if replaced:
         conn.execute(delete(table).where(table.c.dataset == outcome.dataset, table.c.origin == "check",
                                          table.c.day.in_(replaced)))
     conn.execute(delete(table).where(table.c.dataset == outcome.dataset, table.c.origin == "quarantine"))
-    rows = [_score_row(outcome, score) for score in (*outcome.scores, *outcome.quarantine_scores)]
+    if outcome.scores is not None:
+        conn.execute(insert(table).from_select([c.name for c in outcome.scores.selected_columns], outcome.scores))
+        mask_examples(conn, table, (table.c.dataset == outcome.dataset) & (table.c.origin == "check")
+                      & (table.c.computed_at == outcome.checked_at))
+    rows = [_score_row(outcome, score) for score in outcome.quarantine_scores]
     if rows:
         conn.execute(insert(table), rows)
 
@@ -160,7 +165,6 @@ def _score_row(outcome: QualityOutcome, score: UnitScore) -> dict:
             "origin": score.origin, "rows_checked": score.rows_checked, "rows_failing": score.rows_failing,
             "score_pct": score.score_pct, "example_check": (score.example_check or None) and score.example_check[:256],
             "example_key": score.example_key and score.example_key[:256], "computed_at": outcome.checked_at}
-
 
 
 @dataclass(frozen=True)

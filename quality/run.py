@@ -24,7 +24,7 @@ import great_expectations as gx
 from great_expectations.expectations.expectation import (
     ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation,
 )
-from sqlalchemy import Engine, FromClause, Table, inspect
+from sqlalchemy import Engine, FromClause, Select, Table, inspect
 from sqlalchemy.sql.util import find_tables
 
 from quality import gx_sql
@@ -34,7 +34,7 @@ from quality.sql_checks import (
     single_key, unexpected_rows_condition,
 )
 from quality.quarantine import quarantine_scores
-from quality.scores import Units, score_days
+from quality.scores import Units, UnitScore, score_select
 from quality.suites import DatasetSuite
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,8 @@ class QualityOutcome:
     rechecked: dict[date, PartitionRecord] = field(default_factory=dict)  # partitions validated by this run
     unchanged: int = 0  # partitions whose last results still hold
     removed: tuple[date, ...] = ()  # partitions that no longer hold rows
-    scores: tuple[UnitScore, ...] = ()  # per unit and dimension, for the rechecked partitions
+    # per unit and dimension, for the rechecked partitions: the query the store inserts from
+    scores: Select | None = None
     quarantine_scores: tuple[UnitScore, ...] = ()  # the records the mappings rejected, every day
     not_checked: str | None = None  # why nothing was checked (no rows, no table, columns missing)
 
@@ -171,7 +172,8 @@ def check_dataset(engine: Engine, table: FromClause, suite: DatasetSuite,
         key = table.c[suite.key_column] if suite.key_column else single_key(table)
         counted = count_days(conn, table, suite.partition_column, suite.change_column, days, plan.row_sql,
                              key) if stale else {}
-        scores = score_days(conn, table, suite.partition_column, units, key, plan.row_sql, days) if stale else []
+        scores = score_select(table, suite.partition_column, units, key, plan.row_sql, days, suite.dataset,
+                              now) if stale else None
         dataset_results = answer_dataset_checks(conn, plan.dataset_sql, list(scans.values())) if scans else []
         rejected = quarantine_scores(conn, quarantine, suite.quarantine_streams) if quarantine is not None else []
     by_gx = gx_sql.validate_partitions(engine, table, suite.partition_column, counted, plan.row_gx)
@@ -189,7 +191,7 @@ def check_dataset(engine: Engine, table: FromClause, suite: DatasetSuite,
         run_id=str(uuid.uuid4()), dataset=suite.dataset, suite=suite.name, suite_version=version, checked_at=now,
         rows_checked=sum(r.fingerprint.row_count for r in records.values()), results=results if records else [],
         rechecked=rechecked, unchanged=len(records) - len(rechecked),
-        removed=tuple(sorted(day for day in previous if day not in records)), scores=tuple(scores),
+        removed=tuple(sorted(day for day in previous if day not in records)), scores=scores,
         quarantine_scores=tuple(rejected), not_checked=None if records else "no rows")
     log.info("quality check", extra={"dataset": suite.dataset, "partitions": result.partitions,
                                      "rechecked": len(rechecked), "rows_checked": result.rows_checked,

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Sequence
 
-from sqlalchemy import ColumnElement, Connection, FromClause, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement, Connection, Float, FromClause, Select, String, Table, and_, case, cast, func, literal, or_, select,
+    DateTime, bindparam, union_all, update,
+)
 
 from quality.contract import dimension
 from quality.sql_checks import RowCheck
@@ -73,39 +76,67 @@ class Units:
         return cls(named(source_column, source), named(province_column, NO_UNIT), named(commune_column, NO_UNIT))
 
 
-def score_days(conn: Connection, data: FromClause, partition_column: str, units: Units, key: ColumnElement | None,
-               checks: Sequence[RowCheck], days: Sequence[date] | None) -> list[UnitScore]:
-    """Per day, source, province and commune: rows, and per dimension the rows failing any of its checks."""
+def score_select(data: FromClause, partition_column: str, units: Units, key: ColumnElement | None,
+                 checks: Sequence[RowCheck], days: Sequence[date] | None, dataset: str,
+                 computed_at: datetime) -> Select | None:
+    """Per day, source, province, commune and dimension: rows, and rows failing any of the dimension's
+    checks, with one failing row's key and its check; the rows of ``metric_data_quality`` (origin
+    "check"), for the caller to insert where it stores them (``INSERT … SELECT``: nothing crosses the
+    wire, however many communes and days). Keys are as stored: ``mask_examples`` masks them after."""
     by_dimension: dict[str, list[RowCheck]] = {}
     for check in checks:
         by_dimension.setdefault(dimension(check.expectation), []).append(check)
     if not by_dimension:
-        return []
+        return None
     day = data.c[partition_column]
-    columns = [day, units.source, units.province, units.commune, func.count()]
-    layout = []  # (dimension, its checks) in column order
-    for name, dimension_checks in by_dimension.items():
+    columns = [day.label("day"), units.source.label("source"), units.province.label("province_code"),
+               units.commune.label("commune_code"), func.count().label("n")]
+    for d, (name, dimension_checks) in enumerate(by_dimension.items()):
         bad = [_unexpected(check) for check in dimension_checks]
-        columns.append(func.count().filter(or_(*bad)))
+        columns.append(func.count().filter(or_(*bad)).label(f"failing_{d}"))
         if key is not None:
-            columns += [func.min(case((condition, key))) for condition in bad]
-        layout.append((name, dimension_checks))
-    query = select(*columns).group_by(day, units.source, units.province, units.commune)
+            columns += [func.min(case((condition, cast(key, String)))).label(f"example_{d}_{c}")
+                        for c, condition in enumerate(bad)]
+    grouped = select(*columns).group_by(day, units.source, units.province, units.commune)
     if days is not None:
-        query = query.where(day.in_(list(days)))
-    scores = []
-    for row in conn.execute(query):
-        position = 5
-        for name, dimension_checks in layout:
-            failing = int(row[position])
-            examples = row[position + 1: position + 1 + len(dimension_checks)] if key is not None else ()
-            position += 1 + (len(dimension_checks) if key is not None else 0)
-            example_check, example_key = next(
-                ((check.expectation.meta.get("description_en"), str(value))
-                 for check, value in zip(dimension_checks, examples) if value is not None), (None, None))
-            scores.append(UnitScore(row[0], row[1], row[2], row[3], name, "check", int(row[4]), failing,
-                                    example_check, mask(example_key)))
-    return scores
+        grouped = grouped.where(day.in_(list(days)))
+    # one grouped pass, read once per dimension (a CTE used more than once is materialised)
+    counts = grouped.cte("unit_counts")
+    rows_checked = counts.c.n
+    per_dimension = []
+    for d, (name, dimension_checks) in enumerate(by_dimension.items()):
+        failing = counts.c[f"failing_{d}"]
+        examples = [counts.c[f"example_{d}_{c}"] for c in range(len(dimension_checks))] if key is not None else []
+        example_check = case(*((example.is_not(None), literal(_described(check), String))
+                               for check, example in zip(dimension_checks, examples)), else_=None) \
+            if examples else literal(None, String)
+        example_key = func.substr(func.coalesce(*examples), 1, 256) if len(examples) > 1 else \
+            (func.substr(examples[0], 1, 256) if examples else literal(None, String))
+        per_dimension.append(select(
+            literal(dataset, String).label("dataset"), counts.c.source, literal(name, String).label("dimension"),
+            counts.c.province_code, counts.c.commune_code, counts.c.day, literal("check", String).label("origin"),
+            rows_checked.label("rows_checked"), failing.label("rows_failing"),
+            case((rows_checked == 0, None),
+                 else_=100.0 * cast(rows_checked - failing, Float) / cast(rows_checked, Float)).label("score_pct"),
+            example_check.label("example_check"), example_key.label("example_key"),
+            literal(computed_at, DateTime(timezone=True)).label("computed_at")))
+    return union_all(*per_dimension) if len(per_dimension) > 1 else per_dimension[0]
+
+
+def _described(check: RowCheck) -> str:
+    return (check.expectation.meta.get("description_en") or check.expectation.expectation_type)[:256]
+
+
+def mask_examples(conn: Connection, table: Table, where: ColumnElement[bool]) -> int:
+    """Mask personal digits in the example keys of ``table``'s rows ``where`` (the few keys that have
+    a run of 9 or more digits are read and written back); returns how many keys were masked."""
+    example = table.c.example_key
+    keys = [row[0] for row in conn.execute(select(example).distinct().where(
+        where, example.is_not(None), example.regexp_match("[0-9]{9}")))]
+    if keys:
+        conn.execute(update(table).where(where, example == bindparam("stored")).values(example_key=bindparam("masked")),
+                     [{"stored": value, "masked": mask(value)} for value in keys])
+    return len(keys)
 
 
 def _unexpected(check: RowCheck) -> ColumnElement[bool]:
