@@ -365,7 +365,7 @@ def check(settings: Settings | None = None):
 def quality_gate(engine: Engine) -> None:
     """Stops publishing when the latest check of a dataset failed a critical expectation."""
     from hub.cli_errors import QualityGateFailed
-    from hub.quality_store import critical_failures
+    from hub.quality_gate import critical_failures
 
     failed = critical_failures(engine)
     if failed:

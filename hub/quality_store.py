@@ -165,25 +165,3 @@ def _score_row(outcome: QualityOutcome, score: UnitScore) -> dict:
             "origin": score.origin, "rows_checked": score.rows_checked, "rows_failing": score.rows_failing,
             "score_pct": score.score_pct, "example_check": (score.example_check or None) and score.example_check[:256],
             "example_key": score.example_key and score.example_key[:256], "computed_at": outcome.checked_at}
-
-
-@dataclass(frozen=True)
-class CriticalFailure:
-    dataset: str
-    run_id: str
-    description_en: str
-    unexpected_count: int | None
-
-
-def critical_failures(engine: Engine) -> list[CriticalFailure]:
-    """The critical expectations failed by each dataset's latest run."""
-    latest = (select(quality_run.c.dataset, func.max(quality_run.c.run_at).label("run_at"))
-              .group_by(quality_run.c.dataset).subquery())
-    query = (select(quality_run.c.dataset, quality_result.c.run_id, quality_result.c.description_en,
-                    quality_result.c.unexpected_count)
-             .join(latest, (latest.c.dataset == quality_run.c.dataset) & (latest.c.run_at == quality_run.c.run_at))
-             .join(quality_result, quality_result.c.run_id == quality_run.c.run_id)
-             .where(quality_result.c.critical, ~quality_result.c.success)
-             .order_by(quality_run.c.dataset, quality_result.c.expectation_no))
-    with engine.connect() as conn:
-        return [CriticalFailure(*row) for row in conn.execute(query)]

@@ -266,3 +266,22 @@ def test_the_publish_stage_fills_every_table_and_republishing_gives_the_same_fig
         for table in (metric_decision766, metric_portal_consistency, metric_procedure_component_reduction,
                       metric_dossier_reduction_progress):
             assert conn.execute(select(func.count()).select_from(table)).scalar_one() > 0, table.name
+
+
+# Last in the module: it adds a register record to the shared warehouse.
+def test_only_days_whose_inputs_changed_are_recomputed_a_new_register_record_included(days, warehouse):
+    engine = warehouse["engine"]
+    publish_dossier_reduction_days(engine, DAY1, DAY2)
+    before = _stored_days(engine)
+    publish_dossier_reduction_days(engine, DAY1, DAY2)
+    assert _stored_days(engine) == before  # nothing changed: nothing recomputed, computed_at kept
+    with engine.begin() as conn:  # civil status now holds h2 (D2, DAY1): D2's birth certificate was avoidable
+        conn.execute(insert(sectoral_record).values(
+            source="civil_status", record_key="B2", record_type="t", subject_id_hash="h2",
+            updated_at=NOW, load_id="L2", loaded_at=datetime.now(timezone.utc)))
+    publish_dossier_reduction_days(engine, DAY1, DAY2)
+    after = _stored_days(engine)
+    son_la = (DAY1, "province", "14")
+    assert after[son_la]["attachments_avoidable_verified"] == before[son_la]["attachments_avoidable_verified"] + 1
+    assert after[son_la]["computed_at"] != before[son_la]["computed_at"]
+    assert all(after[key] == row for key, row in before.items() if key[0] == DAY2)

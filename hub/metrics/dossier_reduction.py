@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
 
 from hub.metrics import attachments as att
 from hub.metrics import percent
@@ -26,15 +26,19 @@ FIGURES = ("attachments", "replaceable", "avoidable", "verified", "outside_list"
 
 def per_dossier(period_start: date, period_end: date):
     """One row per dossier received in the period: its units, its day and its attachment counts."""
-    received = and_(d.status_code.not_in(NOT_RECEIVED), d.received_date.between(period_start, period_end))
+    return per_dossier_received(d.received_date.between(period_start, period_end)).subquery()
+
+
+def per_dossier_received(on_days: ColumnElement[bool]) -> Select:
+    """per_dossier's rows for the received dossiers whose receipt day meets ``on_days``."""
+    received = and_(d.status_code.not_in(NOT_RECEIVED), on_days)
     return (select(d.dossier_id, d.received_date, d.province_code, d.commune_code, d.procedure_code,
                    count_if(att.present).label("attachments"), count_if(att.reused).label("reused"),
                    count_if(att.replaceable).label("replaceable"), count_if(att.avoidable).label("avoidable"),
                    count_if(att.verified).label("verified"), count_if(att.outside_list).label("outside_list"))
             .select_from(att.attachments_of(dossier))
             .where(received)
-            .group_by(d.dossier_id, d.received_date, d.province_code, d.commune_code, d.procedure_code)
-            .subquery())
+            .group_by(d.dossier_id, d.received_date, d.province_code, d.commune_code, d.procedure_code))
 
 
 def figures(dossiers, *keys):

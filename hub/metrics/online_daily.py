@@ -21,6 +21,7 @@ from sqlalchemy import (Connection, Date, Numeric, and_, case, cast, delete, fun
 
 from hub.metrics.partitions import (EMPTY, days_between, fingerprints, one_writer_at_a_time, record_published,
                                     stale_days)
+from hub.metrics.sql import days_table
 from hub.warehouse.schema import UTC, admin_commune, admin_province, dossier, metric_online_filing_daily, procedure
 
 METRIC = "online_filing_daily"
@@ -72,14 +73,9 @@ def _measures(c, now: datetime) -> list:
     return [received, *[func.coalesce(c.c[name], 0) for name in CHANNELS], rate, literal(now, UTC)]
 
 
-def _day_table(days: list[date]):
-    selects = [select(literal(day, Date).label("day")) for day in days]
-    return (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("days")
-
-
 def _grains(days: list[date], now: datetime):
     """One SELECT per grain, each yielding rows in COLUMNS order."""
-    day_table = _day_table(days)
+    day_table = days_table(days)
     all_, none = _text("all"), _text("")
     province_known = d.province_code.in_(select(ap.code))
     commune_known = d.commune_code.in_(select(ac.code))

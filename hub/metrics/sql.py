@@ -1,11 +1,19 @@
 """SQL building blocks the metrics share, written once so SQLite and PostgreSQL give the same values."""
 from __future__ import annotations
 
-from sqlalchemy import Integer, Numeric, case, cast, func, literal_column, type_coerce
+from datetime import date
+
+from sqlalchemy import Date, Integer, Numeric, case, cast, func, literal, literal_column, select, type_coerce, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from hub.settings import LOCAL_TZ
+
+
+def days_table(days: list[date]):
+    """The days as a one-column table (``day``), to cross with the units so every day has its rows."""
+    selects = [select(literal(day, Date).label("day")) for day in days]
+    return (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("days")
 
 
 def count_if(condition):
