@@ -221,8 +221,7 @@ def test_sandbox_up_for_another_scenario_than_the_running_one_says_which_runs_an
 # --- sources and quality ----------------------------------------------------------------------------
 def test_a_source_that_cannot_be_reached_exits_5_after_showing_each_retry(user):
     unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
-                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05,
-                                                              "reply_retries": 0})}
+                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
     result = lienthong("sync", "dvc_portal", "--partition", "H52", **unreachable)
     assert_one_line_error(result, 5, "could not reach the system", "dvc_portal H52: dvc_portal login",
                           "gave up after 3 tries in", "LIENTHONG_<SYSTEM>_URL")
