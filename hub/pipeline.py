@@ -146,8 +146,8 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
     the map stage scrubs, digests and maps them in another, and this thread stores each batch with
     its checkpoint. With ``workers`` > 1 the partitions are shared among that many processes
     (hub/parallel.py), one load run each. A failing partition is recorded and the others go on; its
-    checkpoint stays where its last stored batch left it. ``on_retry`` hears every retried call
-    (in worker processes it is not passed on).
+    checkpoint stays where its last stored batch left it. ``on_retry`` hears every retried call,
+    from worker processes too.
     """
     settings = settings or Settings.load()
     source = get_source(source_name)
@@ -163,7 +163,7 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
     if workers > 1 and len(partitions) > 1:
         connector.close()
         return SyncReport.combined(source_name, sync_partitions_in_processes(
-            source_name, settings, partitions, min(workers, len(partitions)), progress, system))
+            source_name, settings, partitions, min(workers, len(partitions)), progress, system, on_retry))
     report = SyncReport(source=source_name, load_id=str(uuid.uuid4()))
     with engine.begin() as conn:
         conn.execute(insert(load_run).values(load_id=report.load_id, source=source_name,

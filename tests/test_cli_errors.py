@@ -229,6 +229,17 @@ def test_a_source_that_cannot_be_reached_exits_5_after_showing_each_retry(user):
     assert "dvc_portal login: connection refused, retry 2/2 in" in result.stdout
 
 
+def test_partitions_synced_in_worker_processes_show_their_retries_on_the_parent_progress_line(user):
+    unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
+                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
+    result = lienthong("sync", "dvc_portal", "--partition", "H52", "--partition", "H01", "--workers", "2",
+                       **unreachable)
+    assert_one_line_error(result, 5, "could not reach the system", "2 partition(s) failed", "gave up after 3 tries in")
+    # each partition's login: 3 tries, 2 retries announced, whichever worker made them
+    assert result.stdout.count("dvc_portal login: connection refused, retry 1/2 in") == 2
+    assert result.stdout.count("dvc_portal login: connection refused, retry 2/2 in") == 2
+
+
 def test_the_quality_gate_exits_6_when_an_expectation_fails(user, sandbox):
     assert lienthong("check", "--gate").exit_code == 0  # no dossiers yet: nothing failed
     assert lienthong("sync", "dvc_portal", "--partition", "H52", **_systems(sandbox)).exit_code == 0
