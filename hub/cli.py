@@ -374,7 +374,8 @@ def health(probe: bool = typer.Option(False, "--probe", help="First send one che
     """Connection health: calls per system and outcome, with latency."""
     settings = _settings()
     if probe:
-        for result in pipeline.probe_sources(settings):
+        for result in pipeline.probe_sources(settings, on_retry=lambda notice: console.print(
+                f"probe {notice.system}: {notice}", highlight=False)):
             colour = "green" if result.ok else "red"
             console.print(f"probe {result.system}: [{colour}]{result.detail}[/{colour}]")
     table = Table("system", "outcome", "calls", "avg latency (ms)", "last seen")

@@ -324,15 +324,17 @@ class ProbeResult:
     detail: str
 
 
-def probe_sources(settings: Settings | None = None, names: list[str] | None = None) -> list[ProbeResult]:
-    """One cheap call per configured system, recorded in health_call: the heartbeat of connection health."""
+def probe_sources(settings: Settings | None = None, names: list[str] | None = None,
+                  on_retry: RetryCallback | None = None) -> list[ProbeResult]:
+    """One cheap call per configured system, recorded in health_call: the heartbeat of connection health.
+    The call has the system's own retry policy, as a sync's calls do; ``on_retry`` hears each retry."""
     from connectors.base import SourceError
 
     settings = settings or Settings.load()
     engine = ready_warehouse(settings)
     results = []
     for name in names or source_names():
-        recorder = HealthRecorder()
+        recorder = HealthRecorder(on_retry=on_retry)
         try:
             connector = get_source(name).connect(settings, recorder)
         except SystemNotConfigured:
@@ -343,7 +345,8 @@ def probe_sources(settings: Settings | None = None, names: list[str] | None = No
             connector.probe()
             results.append(ProbeResult(name, True, "ok"))
         except SourceError as exc:
-            results.append(ProbeResult(name, False, exc.outcome))
+            gave_up = f", gave up after {exc.attempts} tries in {exc.seconds:.0f} s" if exc.attempts > 1 else ""
+            results.append(ProbeResult(name, False, exc.outcome + gave_up))
         except Exception as exc:  # a probe reports, it never raises
             results.append(ProbeResult(name, False, type(exc).__name__))
         finally:

@@ -240,6 +240,16 @@ def test_partitions_synced_in_worker_processes_show_their_retries_on_the_parent_
     assert result.stdout.count("dvc_portal login: connection refused, retry 2/2 in") == 2
 
 
+def test_health_probe_shows_each_retry_and_how_long_it_tried_before_giving_up(user):
+    unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
+                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
+    result = lienthong("health", "--probe", **unreachable)
+    assert result.exit_code == 0, result.output  # a probe reports what it found
+    assert "probe dvc_portal: dvc_portal login: connection refused, retry 1/2 in 0 s" in result.stdout
+    assert "probe dvc_portal: dvc_portal login: connection refused, retry 2/2 in" in result.stdout
+    assert "probe dvc_portal: reset, gave up after 3 tries in" in result.stdout
+
+
 def test_the_quality_gate_exits_6_when_an_expectation_fails(user, sandbox):
     assert lienthong("check", "--gate").exit_code == 0  # no dossiers yet: nothing failed
     assert lienthong("sync", "dvc_portal", "--partition", "H52", **_systems(sandbox)).exit_code == 0
