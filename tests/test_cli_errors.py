@@ -27,13 +27,22 @@ SECRET = "s3cret-Pa55-never-shown"
 
 @pytest.fixture
 def user(tmp_path, monkeypatch):
-    """A user's shell: no LIENTHONG_* from outside, an empty var dir, no config file."""
+    """A user's shell: no LIENTHONG_* from outside, an empty var dir, no config file; English messages,
+    which most of these specifications quote (the Vietnamese default has its own below)."""
     for name in [n for n in os.environ if n.startswith("LIENTHONG_")]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LIENTHONG_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("LIENTHONG_REPORT_LANGUAGE", "en")
     monkeypatch.setenv("COLUMNS", "200")
     return tmp_path
+
+
+@pytest.fixture
+def vietnamese_user(user, monkeypatch):
+    """The same shell with no language chosen: messages are in Vietnamese."""
+    monkeypatch.delenv("LIENTHONG_REPORT_LANGUAGE")
+    return user
 
 
 def lienthong(*args: str, **env: str):
@@ -272,3 +281,35 @@ def test_the_traceback_is_shown_with_debug_or_lienthong_debug(user):
     for result in (lienthong("--debug", "publish", "--from", "x"), lienthong("publish", "--from", "x", LIENTHONG_DEBUG="1")):
         assert result.exit_code == 2
         assert "Traceback" in result.stderr and "UsageProblem" in result.stderr
+
+
+# --- language ---------------------------------------------------------------------------------------
+def test_with_no_language_chosen_a_usage_mistake_is_said_in_vietnamese(vietnamese_user):
+    assert_one_line_error(lienthong("publish", "--from", "2025-13-01"), 2,
+                          "--from '2025-13-01' không phải là ngày", "YYYY-MM-DD", "chi tiết:")
+    assert_one_line_error(lienthong("sync", "dvc_portl"), 2, "không có nguồn 'dvc_portl'", "có phải là 'dvc_portal'")
+    assert_one_line_error(lienthong("sync"), 2, "lệnh không hợp lệ", "Missing argument", "(xem `", "sync --help`)",
+                          logged=False)
+
+
+def test_with_no_language_chosen_a_warehouse_behind_the_code_is_said_in_vietnamese(vietnamese_user):
+    result = lienthong("report", LIENTHONG_AUTO_MIGRATE="false")
+    assert_one_line_error(result, 4, "kho dữ liệu", "LIENTHONG_AUTO_MIGRATE đang tắt: chạy `lienthong db upgrade`")
+    assert "this version of LienThong needs" in _log(vietnamese_user)  # the log keeps the English text
+
+
+def test_with_no_language_chosen_an_unreachable_source_and_its_retries_are_said_in_vietnamese(vietnamese_user):
+    unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
+                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
+    result = lienthong("sync", "dvc_portal", "--partition", "H52", **unreachable)
+    assert_one_line_error(result, 5, "đồng bộ thất bại: không kết nối được hệ thống", "bỏ cuộc sau 3 lần thử trong",
+                          "LIENTHONG_<SYSTEM>_URL")
+    assert "dvc_portal login: bị từ chối kết nối, thử lại lần 1/2 sau 0 s" in result.stdout
+    assert "dvc_portal login: bị từ chối kết nối, thử lại lần 2/2 sau" in result.stdout
+
+
+def test_lang_en_before_the_command_overrides_the_vietnamese_default(vietnamese_user):
+    assert_one_line_error(lienthong("--lang", "en", "publish", "--from", "2025-13-01"), 2,
+                          "--from '2025-13-01' is not a date", "(details:")
+    assert_one_line_error(lienthong("--lang", "fr", "publish"), 2, "--lang 'fr'", "vi hoặc en")
+
