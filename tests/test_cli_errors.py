@@ -78,6 +78,12 @@ def _systems(stack) -> dict[str, str]:
     return env
 
 
+def _unreachable_portal() -> dict[str, str]:
+    """The portal at a port where nothing listens, with 2 quick retries (3 tries)."""
+    return {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
+            "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
+
+
 # --- the warehouse ----------------------------------------------------------------------------------
 def test_with_auto_migrate_off_report_on_an_empty_warehouse_exits_4_naming_db_upgrade(tmp_path):
     env = {**_env(tmp_path), "LIENTHONG_AUTO_MIGRATE": "false"}
@@ -229,8 +235,7 @@ def test_sandbox_up_for_another_scenario_than_the_running_one_says_which_runs_an
 
 # --- sources and quality ----------------------------------------------------------------------------
 def test_a_source_that_cannot_be_reached_exits_5_after_showing_each_retry(user):
-    unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
-                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
+    unreachable = _unreachable_portal()
     result = lienthong("sync", "dvc_portal", "--partition", "H52", **unreachable)
     assert_one_line_error(result, 5, "could not reach the system", "dvc_portal H52: dvc_portal login",
                           "gave up after 3 tries in", "LIENTHONG_<SYSTEM>_URL")
@@ -239,8 +244,7 @@ def test_a_source_that_cannot_be_reached_exits_5_after_showing_each_retry(user):
 
 
 def test_partitions_synced_in_worker_processes_show_their_retries_on_the_parent_progress_line(user):
-    unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
-                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
+    unreachable = _unreachable_portal()
     result = lienthong("sync", "dvc_portal", "--partition", "H52", "--partition", "H01", "--workers", "2",
                        **unreachable)
     assert_one_line_error(result, 5, "could not reach the system", "2 partition(s) failed", "gave up after 3 tries in")
@@ -250,8 +254,7 @@ def test_partitions_synced_in_worker_processes_show_their_retries_on_the_parent_
 
 
 def test_health_probe_shows_each_retry_and_how_long_it_tried_before_giving_up(user):
-    unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
-                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
+    unreachable = _unreachable_portal()
     result = lienthong("health", "--probe", **unreachable)
     assert result.exit_code == 0, result.output  # a probe reports what it found
     assert "probe dvc_portal: dvc_portal login: connection refused, retry 1/2 in 0 s" in result.stdout
@@ -299,8 +302,7 @@ def test_with_no_language_chosen_a_warehouse_behind_the_code_is_said_in_vietname
 
 
 def test_with_no_language_chosen_an_unreachable_source_and_its_retries_are_said_in_vietnamese(vietnamese_user):
-    unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
-                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
+    unreachable = _unreachable_portal()
     result = lienthong("sync", "dvc_portal", "--partition", "H52", **unreachable)
     assert_one_line_error(result, 5, "đồng bộ thất bại: không kết nối được hệ thống", "bỏ cuộc sau 3 lần thử trong",
                           "LIENTHONG_<SYSTEM>_URL")
