@@ -305,7 +305,7 @@ class _ProgressLines(pipeline.SyncObserver):
     def finished(self, report) -> None:
         self.progress.update(self.task, description=f"sync {report.source}")
         self.stop()
-        _print_sync(report)
+        _print_sync(report, self.language)
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -432,13 +432,14 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="One JSON object p
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _print_sync(report) -> None:
+def _print_sync(report, language: str) -> None:
     loads = report.load_id.split(",")
     console.print(f"{report.source}: fetched {report.fetched:,} = loaded {report.loaded:,} "
                   f"(unchanged {report.unchanged:,}) + quarantined {report.quarantined:,} in {report.batches} batches "
                   f"({'load ' + loads[0] if len(loads) == 1 else f'{len(loads)} loads'})")
     for partition, error in report.failed_partitions.items():
-        console.print(f"[red]  partition {partition} failed: {error}[/red]")
+        console.print(f"[red]  {text('partition_failed', language, partition=partition, first=error)}[/red]",
+                      highlight=False)
 
 
 def _print_quality(outcome, language: str) -> None:

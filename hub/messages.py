@@ -62,6 +62,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "flag": {
         "en": "LIENTHONG_{setting}={value!r} is not a yes/no value: use true or false",
         "vi": "LIENTHONG_{setting}={value!r} không phải là giá trị có/không: dùng true hoặc false"},
+    "system_url": {
+        "en": "{system}: URL {shown!r} from {origin} is not a URL it can be reached at: use e.g. {example}",
+        "vi": "{system}: URL {shown!r} (từ {origin}) không phải là URL có thể kết nối tới: dùng ví dụ {example}"},
     "system_not_configured": {  # English: connectors.config's own text
         "vi": "chưa cấu hình hệ thống {system!r}: đặt LIENTHONG_{upper}_URL, khai báo kết nối Airflow "
               "{system}_default, hoặc khởi động sandbox (lienthong sandbox up)"},
@@ -103,6 +106,9 @@ MESSAGES: dict[str, dict[str, str]] = {
               "checkpoints",
         "vi": "đồng bộ thất bại: {count} phân vùng thất bại, đầu tiên {where}: {first}; chạy lại để tiếp tục "
               "từ các checkpoint"},
+    "partition_failed": {
+        "en": "partition {partition} failed: {first}",
+        "vi": "phân vùng {partition} thất bại: {first}"},
     "source_error": {  # English: the connector's own text
         "vi": "không kết nối được hệ thống: {detail}"},
     # quality, sandbox, the rest

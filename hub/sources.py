@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from connectors.config import SystemConfig, resolve_system
 from hub.messages import Explained
-from hub.settings import PREFIX, InvalidSetting, Settings, lookup
+from hub.settings import PREFIX, InvalidSettingValue, Settings, lookup
 from mappings.engine import MAPPINGS_DIR, Mapping
 
 if TYPE_CHECKING:  # not imported at run time: the DAG files list the sources and must parse fast
@@ -67,8 +67,8 @@ def check_url(config: SystemConfig) -> None:
         or (scheme.startswith(("sqlite", "postgresql")) and len(url) > len(scheme) + 3)
     if not usable:
         shown = re.sub(r"//[^/@]*@", "//***@", url)  # never show credentials written into a URL
-        raise InvalidSetting(f"{config.name}: URL {shown!r} from {config_origin(config)} is not a URL it can be "
-                             f"reached at: use e.g. {_EXAMPLE_URL.get(scheme, 'https://host:8443/path')}")
+        raise InvalidSettingValue("system_url", system=config.name, shown=shown, origin=config_origin(config),
+                                  example=_EXAMPLE_URL.get(scheme, "https://host:8443/path"))
 
 
 def _dvc_portal(config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:

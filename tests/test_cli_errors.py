@@ -308,6 +308,13 @@ def test_with_no_language_chosen_an_unreachable_source_and_its_retries_are_said_
                           "LIENTHONG_<SYSTEM>_URL")
     assert "dvc_portal login: bị từ chối kết nối, thử lại lần 1/2 sau 0 s" in result.stdout
     assert "dvc_portal login: bị từ chối kết nối, thử lại lần 2/2 sau" in result.stdout
+    assert "phân vùng H52 thất bại: SourceError: dvc_portal login: reset (ConnectionError; bỏ cuộc sau 3 lần thử" \
+        in result.stdout
+
+
+def test_with_no_language_chosen_a_system_url_that_is_not_a_url_is_said_in_vietnamese(vietnamese_user):
+    assert_one_line_error(lienthong("sync", "dvc_portal", LIENTHONG_DVC_PORTAL_URL="notaurl"), 3,
+                          "'notaurl'", "không phải là URL có thể kết nối tới", "LIENTHONG_DVC_PORTAL_URL")
 
 
 def test_lang_en_before_the_command_overrides_the_vietnamese_default(vietnamese_user):
