@@ -18,6 +18,7 @@ import pybreaker
 import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from connectors.incremental import Position
@@ -215,13 +216,16 @@ _BREAKERS: dict[str, pybreaker.CircuitBreaker] = {}
 
 
 def _transient(error: BaseException) -> bool:
-    return isinstance(error, SourceError) and error.outcome in ("reset", "timeout", "parse_error")
+    return (isinstance(error, SourceError) and error.outcome in ("reset", "timeout", "parse_error")
+            and not error.retries_spent)
 
 
 def retry_transient(policy: "HttpPolicy", call: Callable[[], Any],
                     on_wait: Callable[[str, int, float], None] | None = None) -> Any:
     """urllib3 retries what fails before a reply is handed over; a reply cut mid-body (reset) or
-    truncated only shows when it is read, so those get a bounded, jittered retry here.
+    truncated only shows when it is read, so those get a bounded, jittered retry here. A failure
+    urllib3 already retried (``SourceError.retries_spent``: refused, reset or timed out before a
+    reply) is not retried again: one policy, ``retries`` + 1 tries, governs it.
     ``on_wait(reason, retry, seconds)`` hears each retry before its back-off."""
 
     def announce(state) -> None:
@@ -334,9 +338,8 @@ class HttpClient:
                 method, f"{self.base_url}{path}",
                 timeout=(self.policy.connect_timeout, self.policy.read_timeout), **kwargs)
         except requests.RequestException as exc:
-            outcome = outcome_of_error(exc)
-            self.recorder.record(self.system, self._endpoint, outcome, None, elapsed_ms(started))
-            raise SourceError(self.system, self._endpoint, outcome, type(exc).__name__) from None
+            self.recorder.record(self.system, self._endpoint, outcome_of_error(exc), None, elapsed_ms(started))
+            raise transport_failure(self.system, self._endpoint, exc) from None
         latency = elapsed_ms(started)
         size = len(response.content)
         outcome = outcome_of_status(response.status_code)
@@ -359,16 +362,28 @@ class HttpClient:
 
 
 class SourceError(RuntimeError):
-    """A call to a source failed after its retries; carries no payload, credentials or personal data."""
+    """A call to a source failed after its retries; carries no payload, credentials or personal data.
 
-    def __init__(self, system: str, endpoint: str, outcome: str, detail: str):
-        super().__init__(f"{system} {endpoint}: {outcome} ({detail})")
+    ``retries_spent``: the transport's own retries (urllib3) already gave up on it, so no outer
+    layer retries it again; ``attempts`` and ``seconds`` say how long a call that gave up tried."""
+
+    def __init__(self, system: str, endpoint: str, outcome: str, detail: str, retries_spent: bool = False,
+                 attempts: int = 1, seconds: float = 0.0):
+        given_up = f"; gave up after {attempts} tries in {seconds:.0f} s" if attempts > 1 else ""
+        super().__init__(f"{system} {endpoint}: {outcome} ({detail}{given_up})")
         self.system, self.endpoint, self.outcome, self.detail = system, endpoint, outcome, detail
+        self.retries_spent, self.attempts, self.seconds = retries_spent, attempts, seconds
 
     def given_up(self, attempts: int, seconds: float) -> "SourceError":
         """The same failure, saying how many tries and how long it took to give up."""
-        return SourceError(self.system, self.endpoint, self.outcome,
-                           f"{self.detail}; gave up after {attempts} tries in {seconds:.0f} s")
+        return SourceError(self.system, self.endpoint, self.outcome, self.detail, self.retries_spent, attempts, seconds)
+
+
+def transport_failure(system: str, endpoint: str, error: requests.RequestException) -> SourceError:
+    """The SourceError for a call that got no usable reply, marked ``retries_spent`` when urllib3's
+    Retry had already made every try the policy allows (its MaxRetryError inside requests' error)."""
+    spent = any(isinstance(cause, MaxRetryError) for cause in (*error.args[:1], error.__context__))
+    return SourceError(system, endpoint, outcome_of_error(error), type(error).__name__, retries_spent=spent)
 
 
 def elapsed_ms(started: float) -> float:

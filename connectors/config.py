@@ -61,7 +61,11 @@ class SystemConfig:
 
 
 class SystemNotConfigured(RuntimeError):
-    pass
+    """No configuration anywhere for ``system`` (the message says where to put one)."""
+
+    def __init__(self, message: str, system: str = ""):
+        super().__init__(message)
+        self.system = system
 
 
 def _in_airflow_task() -> bool:
@@ -149,5 +153,5 @@ def resolve_system(system: str, settings: DeploymentSettings) -> SystemConfig:
             return config
     raise SystemNotConfigured(
         f"no configuration for system {system!r}: set LIENTHONG_{system.upper()}_URL, "
-        f"define the Airflow connection {system}_default, or start the sandbox (lienthong sandbox up)"
-    )
+        f"define the Airflow connection {system}_default, or start the sandbox (lienthong sandbox up)",
+        system)

@@ -14,15 +14,17 @@ from typing import Optional
 
 import typer
 from typer._click.exceptions import UsageError  # Typer's own Click: the class its parser raises
+from typer._click.globals import get_current_context
 from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hub import pipeline
-from hub.cli_errors import (ExitCode, QualityGateFailed, SandboxFailed, UsageProblem, debug_requested,
-                            parse_period, report_failure, scenario_argument, sync_failure)
+from hub.cli_errors import (ExitCode, ExpectationsFailed, SandboxFailed, UsageProblem, debug_requested,
+                            message_language, parse_period, report_failure, scenario_argument, sync_failure)
 from hub.logging_setup import configure_logging
+from hub.messages import LANGUAGES, connector_words, retry_notice, text
 from hub.reports.i18n import labels
 from hub.settings import Settings
 
@@ -30,19 +32,20 @@ from hub.settings import Settings
 class _ErrorReportingGroup(TyperGroup):
     """Turns an error raised by any command into one line and its class's exit code
     (hub/cli_errors.py), Click's own usage errors (a missing argument, an unknown command or
-    option) too; explicit exits pass through."""
+    option) too, in the language of the messages; explicit exits pass through."""
 
     def invoke(self, ctx):
+        language = message_language(ctx.params.get("lang"))
         try:
             return super().invoke(ctx)
         except UsageError as exc:
             path = exc.ctx.command_path if exc.ctx else ctx.command_path
-            typer.echo(f"lienthong: {exc.format_message()} (see `{path} --help`)", err=True)
+            typer.echo(f"lienthong: {text('parser', language, message=exc.format_message(), path=path)}", err=True)
             raise typer.Exit(int(ExitCode.USAGE)) from None
         except (typer.TyperException, typer.Exit, typer.Abort):
             raise
         except Exception as exc:
-            raise typer.Exit(report_failure(exc, debug_requested(ctx.params.get("debug", False)))) from None
+            raise typer.Exit(report_failure(exc, debug_requested(ctx.params.get("debug", False)), language)) from None
 
 
 app = typer.Typer(no_args_is_help=True, cls=_ErrorReportingGroup)  # help: the docstring of main()
@@ -54,20 +57,30 @@ console = Console()
 DASHBOARD_HOST, DASHBOARD_PORT = "127.0.0.1", 8050
 
 
-@app.callback()
+@app.callback(epilog="Example: lienthong --lang en sync dvc_portal")
 def main(debug: bool = typer.Option(False, "--debug", help="On an error, also print the traceback (or set "
-                                                            "LIENTHONG_DEBUG=1). It is always in var/logs/lienthong.log.")):
+                                                            "LIENTHONG_DEBUG=1). It is always in var/logs/lienthong.log."),
+         lang: Optional[str] = typer.Option(None, "--lang", help="Language of messages, retry notices and tables: "
+                                                                 "vi or en (default LIENTHONG_REPORT_LANGUAGE, else vi).")):
     """LienThong: national e-government data-interoperability hub.
 
     Exit codes: 0 done, 1 unexpected error, 2 usage, 3 configuration, 4 warehouse,
     5 source unreachable, 6 quality gate failed.
     """
+    if lang is not None and lang not in LANGUAGES:
+        raise UsageProblem("language", option="--lang", value=lang)
+
+
+def _language() -> str:
+    """The language of what the user reads: ``lienthong --lang``, else the setting, else Vietnamese."""
+    return message_language(get_current_context().find_root().params.get("lang"))
 
 
 def _settings() -> Settings:
     settings = Settings.load()
     configure_logging(settings.var_dir)
-    return settings
+    chosen = get_current_context().find_root().params.get("lang")
+    return dataclasses.replace(settings, report_language=chosen) if chosen else settings
 
 
 # --- sandbox -------------------------------------------------------------------------------
@@ -84,8 +97,7 @@ def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox
     if pid_file.exists() and _alive(int(pid_file.read_text())):
         pid, running = pid_file.read_text().strip(), scenario_file.read_text().strip() if scenario_file.exists() else "?"
         if running != scenario:
-            raise UsageProblem(f"the sandbox is already running scenario {running!r} (pid {pid}), not {scenario!r}: "
-                               f"run `lienthong sandbox down`, then `lienthong sandbox up --scenario {scenario}`")
+            raise UsageProblem("sandbox_other_scenario", running=running, pid=pid, scenario=scenario)
         if airflow_env:
             _print_airflow_env(json.loads((state / "endpoints.json").read_text()))
         else:
@@ -102,7 +114,7 @@ def sandbox_up(scenario: str = typer.Option("demo", help="Scenario name (sandbox
         if process.poll() is not None or time.monotonic() > deadline:
             _stop(process.pid)
             pid_file.unlink(missing_ok=True)
-            raise SandboxFailed(f"the sandbox did not start (scenario {scenario!r}): see {state / 'sandbox.log'}")
+            raise SandboxFailed("sandbox_failed", scenario=scenario, log=state / "sandbox.log")
         time.sleep(0.1)
     endpoints = json.loads((state / "endpoints.json").read_text())
     if airflow_env:
@@ -196,8 +208,8 @@ def check(gate: bool = typer.Option(False, "--gate", help=f"Exit {int(ExitCode.Q
     if gate and not outcome.success:
         failed = [r.expectation_type + (f" ({r.column_name})" if r.column_name else "")
                   for r in outcome.results if not r.success]
-        raise QualityGateFailed(f"quality gate: {len(failed)} of {len(outcome.results)} expectations failed "
-                                f"({', '.join(failed)}); the results are in quality_result, run {outcome.run_id}")
+        raise ExpectationsFailed("quality_gate", failed=len(failed), total=len(outcome.results),
+                                 names=", ".join(failed), run_id=outcome.run_id)
 
 
 @app.command(epilog="Example: lienthong publish --from 2025-07-01 --to 2025-08-19")
@@ -255,7 +267,7 @@ def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run agai
 def _sync_all(settings: Settings, names: list[str] | None, partitions: list[str] | None = None,
               workers: int = 1) -> list:
     """pipeline.sync_all with a progress line per source; the sync reports."""
-    progress = _ProgressLines()
+    progress = _ProgressLines(_language())
     try:
         return pipeline.sync_all(settings, names, partitions, workers, progress)
     finally:
@@ -264,9 +276,11 @@ def _sync_all(settings: Settings, names: list[str] | None, partitions: list[str]
 
 class _ProgressLines(pipeline.SyncObserver):
     """One spinner line per source: records so far, elapsed time, and each retry while it waits
-    ("dvc_portal login: connection refused, retry 2/5 in 4 s"); printed as lines when not on a terminal."""
+    ("dvc_portal login: connection refused, retry 2/5 in 4 s", in ``language``); printed as lines when
+    not on a terminal."""
 
-    def __init__(self):
+    def __init__(self, language: str):
+        self.language = language
         self.progress: Progress | None = None
         self.task = None
 
@@ -283,14 +297,15 @@ class _ProgressLines(pipeline.SyncObserver):
         self.progress.update(self.task, advance=records, description=f"sync {source} [{partition}]")
 
     def retrying(self, source: str, notice) -> None:
-        self.progress.update(self.task, description=f"sync {source}: {notice}")
+        line = retry_notice(notice, self.language)
+        self.progress.update(self.task, description=f"sync {source}: {line}")
         if not console.is_terminal:  # no live line to update: say it once
-            console.print(f"  {notice}", highlight=False)
+            console.print(f"  {line}", highlight=False)
 
     def finished(self, report) -> None:
         self.progress.update(self.task, description=f"sync {report.source}")
         self.stop()
-        _print_sync(report)
+        _print_sync(report, self.language)
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -364,8 +379,8 @@ def serve(host: Optional[str] = typer.Option(None, help="Interface to listen on 
 @app.command(epilog="Example: lienthong report --lang en")
 def report(lang: Optional[str] = typer.Option(None, help="vi (default) or en.")):
     """Write the HTML report (online filing rates, quality, reconciliation) under var/reports/."""
-    if lang not in (None, "vi", "en"):
-        raise UsageProblem(f"--lang {lang!r} is not a report language: use vi or en")
+    if lang not in (None, *LANGUAGES):
+        raise UsageProblem("language", option="--lang", value=lang)
     console.print(f"Report written: {pipeline.write_report(_settings(), lang)}")
 
 
@@ -374,9 +389,11 @@ def health(probe: bool = typer.Option(False, "--probe", help="First send one che
     """Connection health: calls per system and outcome, with latency."""
     settings = _settings()
     if probe:
-        for result in pipeline.probe_sources(settings):
+        language = _language()
+        for result in pipeline.probe_sources(settings, on_retry=lambda notice: console.print(
+                f"probe {notice.system}: {retry_notice(notice, language)}", highlight=False)):
             colour = "green" if result.ok else "red"
-            console.print(f"probe {result.system}: [{colour}]{result.detail}[/{colour}]")
+            console.print(f"probe {result.system}: [{colour}]{connector_words(result.detail, language)}[/{colour}]")
     table = Table("system", "outcome", "calls", "avg latency (ms)", "last seen")
     for row in pipeline.health_summary(settings):
         latency = row["avg_latency_ms"]
@@ -415,13 +432,14 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="One JSON object p
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _print_sync(report) -> None:
+def _print_sync(report, language: str) -> None:
     loads = report.load_id.split(",")
     console.print(f"{report.source}: fetched {report.fetched:,} = loaded {report.loaded:,} "
                   f"(unchanged {report.unchanged:,}) + quarantined {report.quarantined:,} in {report.batches} batches "
                   f"({'load ' + loads[0] if len(loads) == 1 else f'{len(loads)} loads'})")
     for partition, error in report.failed_partitions.items():
-        console.print(f"[red]  partition {partition} failed: {error}[/red]")
+        console.print(f"[red]  {text('partition_failed', language, partition=partition, first=error)}[/red]",
+                      highlight=False)
 
 
 def _print_quality(outcome, language: str) -> None:

@@ -1,7 +1,7 @@
 """What ``lienthong`` says when a command fails: one line on stderr naming the problem and the fix,
-an exit code per class of error, the full traceback in the log file (on stderr too only with
-``--debug`` or LIENTHONG_DEBUG=1). Messages carry no secrets: URLs are shown without passwords and
-source errors carry no payloads."""
+in Vietnamese or English (hub/messages.py), an exit code per class of error, the full traceback in
+the log file (on stderr too only with ``--debug`` or LIENTHONG_DEBUG=1). Messages carry no secrets:
+URLs are shown without passwords and source errors carry no payloads."""
 from __future__ import annotations
 
 import enum
@@ -18,12 +18,12 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from connectors.base import SourceError
 from connectors.config import SystemNotConfigured
 from hub.logging_setup import configure_logging
+from hub.messages import Explained, connector_words, language_of, text
 from hub.settings import InvalidSetting, lookup
 from hub.sources import UnknownPartition, UnknownSource, nearest
 from hub.warehouse.ready import WarehouseError
 
 log = logging.getLogger("hub.cli")
-DATE_FORMAT = "YYYY-MM-DD"
 
 
 class ExitCode(enum.IntEnum):
@@ -35,15 +35,15 @@ class ExitCode(enum.IntEnum):
     QUALITY_GATE = 6
 
 
-class UsageProblem(ValueError):
+class UsageProblem(Explained, ValueError):
     """An argument or option the command cannot use."""
 
 
-class SourcesUnreachable(RuntimeError):
+class SourcesUnreachable(Explained, RuntimeError):
     """Every failed partition of a sync failed because its system could not be reached."""
 
 
-class SyncFailed(RuntimeError):
+class SyncFailed(Explained, RuntimeError):
     """Partitions failed for reasons other than an unreachable system."""
 
 
@@ -51,7 +51,11 @@ class QualityGateFailed(RuntimeError):
     pass
 
 
-class SandboxFailed(RuntimeError):
+class ExpectationsFailed(Explained, QualityGateFailed):
+    """`lienthong check --gate`: expectations of the latest check failed."""
+
+
+class SandboxFailed(Explained, RuntimeError):
     """The sandbox process exited or never said it was ready."""
 
 
@@ -64,24 +68,34 @@ _CLASSES: list[tuple[tuple[type[BaseException], ...], ExitCode]] = [
 ]
 
 
-def classify(exc: BaseException) -> tuple[ExitCode, str]:
-    """The exit code and the one-line message for an error a command raised."""
+def classify(exc: BaseException, language: str = "en") -> tuple[ExitCode, str]:
+    """The exit code and the one-line message, in ``language``, for an error a command raised."""
     code = next((code for types, code in _CLASSES if isinstance(exc, types)), ExitCode.UNEXPECTED)
-    if isinstance(exc, DBAPIError) and not isinstance(exc, WarehouseError):
+    if isinstance(exc, Explained):
+        return code, exc.text(language)
+    if isinstance(exc, DBAPIError):
         # Only the driver's own first line: SQLAlchemy's text would add the statement.
-        return code, f"warehouse error: {_first_line(exc.orig or exc)}"
+        return code, text("warehouse_error", language, detail=_first_line(exc.orig or exc))
     if isinstance(exc, PermissionError):
-        return code, f"no permission to use {exc.filename or exc}: check LIENTHONG_VAR_DIR and the file's owner"
-    if code is ExitCode.UNEXPECTED and not isinstance(exc, SyncFailed):
-        return code, f"unexpected error {type(exc).__name__}: {_first_line(exc)}"
+        return code, text("no_permission", language, path=exc.filename or exc)
+    if code is ExitCode.UNEXPECTED:
+        return code, text("unexpected", language, kind=type(exc).__name__, detail=_first_line(exc))
+    if language == "en":
+        return code, _first_line(exc)
+    if isinstance(exc, SystemNotConfigured) and exc.system:
+        return code, text("system_not_configured", language, system=exc.system, upper=exc.system.upper())
+    if isinstance(exc, SourceError):
+        return code, text("source_error", language, detail=connector_words(_first_line(exc), language))
+    if code is ExitCode.CONFIGURATION:
+        return code, text("configuration", language, detail=_first_line(exc))
     return code, _first_line(exc)
 
 
-def report_failure(exc: BaseException, debug: bool) -> ExitCode:
+def report_failure(exc: BaseException, debug: bool, language: str = "en") -> ExitCode:
     """Log the traceback, print the one line (and the traceback when debugging); the exit code."""
-    code, message = classify(exc)
+    code, message = classify(exc, language)
     where = _log_traceback(exc, code)
-    typer.echo(f"lienthong: {message}" + (f" (details: {where})" if where else ""), err=True)
+    typer.echo(f"lienthong: {message}" + (text("details", language, path=where) if where else ""), err=True)
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     return code
@@ -89,6 +103,16 @@ def report_failure(exc: BaseException, debug: bool) -> ExitCode:
 
 def debug_requested(flag: bool) -> bool:
     return flag or os.environ.get("LIENTHONG_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def message_language(choice: str | None) -> str:
+    """``--lang`` when given, else the report_language setting (environment or config file, which may
+    be what is broken), else Vietnamese."""
+    try:
+        setting = lookup("report_language")
+    except InvalidSetting:
+        setting = os.environ.get("LIENTHONG_REPORT_LANGUAGE")
+    return language_of(choice, setting)
 
 
 def _log_traceback(exc: BaseException, code: ExitCode) -> Path | None:
@@ -115,13 +139,13 @@ def parse_date(text: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise UsageProblem(f"{option} {text!r} is not a date: use {DATE_FORMAT}, e.g. 2025-07-01") from None
+        raise UsageProblem("date", option=option, value=text) from None
 
 
 def parse_period(first: str | None, last: str | None) -> tuple[date | None, date | None]:
     start, end = parse_date(first, "--from"), parse_date(last, "--to")
     if start and end and start > end:
-        raise UsageProblem(f"--from {start} is after --to {end}: the period runs from the first day to the last")
+        raise UsageProblem("period_reversed", start=start, end=end)
     return start, end
 
 
@@ -131,12 +155,12 @@ def scenario_argument(scenario: str) -> str:
 
     if Path(scenario).suffix:
         if not Path(scenario).is_file():
-            raise UsageProblem(f"--scenario {scenario!r}: no such file; give a scenario name or an existing YAML file")
+            raise UsageProblem("scenario_file", scenario=scenario)
         return scenario
     known = sorted(path.stem for path in SCENARIO_DIR.glob("*.yaml"))
     if scenario not in known:
-        raise UsageProblem(f"unknown scenario {scenario!r}: {nearest(scenario, known)}scenarios: {', '.join(known)} "
-                           f"(or the path of a YAML file)")
+        raise UsageProblem("scenario_unknown", scenario=scenario, closest=nearest(scenario, known),
+                           known=", ".join(known))
     return scenario
 
 
@@ -146,10 +170,6 @@ def sync_failure(reports) -> Exception:
     where, first = next(iter(failures.items()))
     unreachable = f"{SourceError.__name__}: "  # pipeline records a failure as "<exception type>: <message>"
     if all(error.startswith(unreachable) for error in failures.values()):
-        return SourcesUnreachable(
-            f"sync failed: could not reach the system ({where}: {first.removeprefix(unreachable)}; "
-            f"{len(failures)} partition(s) failed): check that it is up and its URL and credentials "
-            f"(LIENTHONG_<SYSTEM>_URL or the Airflow connection <system>_default), then rerun: syncs resume "
-            f"from their checkpoints")
-    return SyncFailed(f"sync failed: {len(failures)} partition(s) failed, first {where}: {first}; "
-                      f"rerun to resume from the checkpoints")
+        return SourcesUnreachable("sources_unreachable", where=where, first=first.removeprefix(unreachable),
+                                  count=len(failures))
+    return SyncFailed("sync_failed", count=len(failures), where=where, first=first)

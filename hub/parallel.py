@@ -2,7 +2,8 @@
 
 Each partition is one ``sync_source`` call in a worker (its own load run, exactly what an Airflow
 mapped task per province does), taken from a shared queue so a large province never holds up the
-rest. Progress travels back through a queue to the caller's callback.
+rest. Progress and retry notices travel back through one queue to the caller's callbacks, so a
+worker waiting on a system that does not answer says so on the parent's progress line.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable
 
-_progress_queue = None  # in a worker: where its progress events go
+_progress_queue = None  # in a worker: where its progress events and retry notices go
+PROGRESS, RETRY = "progress", "retry"  # the kinds of event on that queue
 PR_SET_PDEATHSIG = 1
 
 
@@ -34,21 +36,28 @@ def _die_with_parent() -> None:
 
 
 def _report_progress(partition: str, fetched: int) -> None:
-    _progress_queue.put((partition, fetched))
+    _progress_queue.put((PROGRESS, (partition, fetched)))
+
+
+def _report_retry(notice) -> None:
+    _progress_queue.put((RETRY, (notice,)))
 
 
 def _sync_one(source_name: str, settings, partition: str, system):
     from hub.pipeline import sync_source
 
-    return sync_source(source_name, settings, [partition], _report_progress, system)
+    return sync_source(source_name, settings, [partition], _report_progress, system, on_retry=_report_retry)
 
 
 def sync_partitions_in_processes(source_name: str, settings, partitions: list[str], workers: int,
-                                 progress: Callable[[str, int], None] | None, system) -> list:
-    """The reports of every partition's sync, in the order given."""
+                                 progress: Callable[[str, int], None] | None, system,
+                                 on_retry: Callable[[object], None] | None = None) -> list:
+    """The reports of every partition's sync, in the order given; ``on_retry`` hears the workers'
+    retry notices (``connectors.base.RetryNotice``) as they happen."""
     context = multiprocessing.get_context("spawn")  # no inherited connections, locks or threads
     events = context.Queue()
-    relay = threading.Thread(target=_relay, args=(events, progress), name="lienthong-progress", daemon=True)
+    relay = threading.Thread(target=_relay, args=(events, {PROGRESS: progress, RETRY: on_retry}),
+                             name="lienthong-progress", daemon=True)
     relay.start()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
@@ -60,10 +69,11 @@ def sync_partitions_in_processes(source_name: str, settings, partitions: list[st
         relay.join(timeout=10)
 
 
-def _relay(events, progress) -> None:
+def _relay(events, callbacks: dict) -> None:
     while True:
         event = events.get()
         if event is None:
             return
-        if progress is not None:
-            progress(*event)
+        kind, arguments = event
+        if callbacks[kind] is not None:
+            callbacks[kind](*arguments)

@@ -146,8 +146,8 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
     the map stage scrubs, digests and maps them in another, and this thread stores each batch with
     its checkpoint. With ``workers`` > 1 the partitions are shared among that many processes
     (hub/parallel.py), one load run each. A failing partition is recorded and the others go on; its
-    checkpoint stays where its last stored batch left it. ``on_retry`` hears every retried call
-    (in worker processes it is not passed on).
+    checkpoint stays where its last stored batch left it. ``on_retry`` hears every retried call,
+    from worker processes too.
     """
     settings = settings or Settings.load()
     source = get_source(source_name)
@@ -163,7 +163,7 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
     if workers > 1 and len(partitions) > 1:
         connector.close()
         return SyncReport.combined(source_name, sync_partitions_in_processes(
-            source_name, settings, partitions, min(workers, len(partitions)), progress, system))
+            source_name, settings, partitions, min(workers, len(partitions)), progress, system, on_retry))
     report = SyncReport(source=source_name, load_id=str(uuid.uuid4()))
     with engine.begin() as conn:
         conn.execute(insert(load_run).values(load_id=report.load_id, source=source_name,
@@ -324,15 +324,17 @@ class ProbeResult:
     detail: str
 
 
-def probe_sources(settings: Settings | None = None, names: list[str] | None = None) -> list[ProbeResult]:
-    """One cheap call per configured system, recorded in health_call: the heartbeat of connection health."""
+def probe_sources(settings: Settings | None = None, names: list[str] | None = None,
+                  on_retry: RetryCallback | None = None) -> list[ProbeResult]:
+    """One cheap call per configured system, recorded in health_call: the heartbeat of connection health.
+    The call has the system's own retry policy, as a sync's calls do; ``on_retry`` hears each retry."""
     from connectors.base import SourceError
 
     settings = settings or Settings.load()
     engine = ready_warehouse(settings)
     results = []
     for name in names or source_names():
-        recorder = HealthRecorder()
+        recorder = HealthRecorder(on_retry=on_retry)
         try:
             connector = get_source(name).connect(settings, recorder)
         except SystemNotConfigured:
@@ -343,7 +345,8 @@ def probe_sources(settings: Settings | None = None, names: list[str] | None = No
             connector.probe()
             results.append(ProbeResult(name, True, "ok"))
         except SourceError as exc:
-            results.append(ProbeResult(name, False, exc.outcome))
+            gave_up = f", gave up after {exc.attempts} tries in {exc.seconds:.0f} s" if exc.attempts > 1 else ""
+            results.append(ProbeResult(name, False, exc.outcome + gave_up))
         except Exception as exc:  # a probe reports, it never raises
             results.append(ProbeResult(name, False, type(exc).__name__))
         finally:

@@ -16,6 +16,7 @@ from typing import Mapping
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from hub.messages import Explained
 from mappings.timeparse import LOCAL_TZ  # noqa: F401  (re-exported: the hub's local time zone)
 
 PREFIX = "LIENTHONG_"
@@ -25,6 +26,10 @@ _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 class InvalidSetting(ValueError):
     """A setting whose value cannot be used; the message names it, the value given and the fix."""
+
+
+class InvalidSettingValue(Explained, InvalidSetting):
+    """An InvalidSetting whose message is in hub/messages.py (shown in Vietnamese or English)."""
 
 
 def _config_file(environ: Mapping[str, str]) -> dict:
@@ -153,11 +158,9 @@ def _database_url(value: str) -> str:
     except ArgumentError:
         # Unparseable, so hide_password cannot help: mask whatever sits between ':' and '@'.
         shown = re.sub(r":[^:/@]*@", ":***@", value)
-        raise InvalidSetting(f"{PREFIX}DB_URL={shown!r} is not a database URL: use e.g. "
-                             f"sqlite:///var/lienthong.db or postgresql://role@host:5432/database") from None
+        raise InvalidSettingValue("db_url_not_url", shown=shown) from None
     if backend not in DATABASES:
-        raise InvalidSetting(f"{PREFIX}DB_URL names a {backend!r} database; LienThong runs on "
-                             f"{' or '.join(DATABASES)}: use sqlite:///… or postgresql://…")
+        raise InvalidSettingValue("db_url_backend", backend=backend, supported=", ".join(DATABASES))
     return value
 
 
@@ -167,7 +170,7 @@ def _flag(name: str, value) -> bool:
     text = str(value).strip().lower()
     if text in _TRUE | _FALSE:
         return text in _TRUE
-    raise InvalidSetting(f"{PREFIX}{name.upper()}={value!r} is not a yes/no value: use true or false")
+    raise InvalidSettingValue("flag", setting=name.upper(), value=value)
 
 
 def _local_pii_key(var_dir: Path) -> bytes:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from connectors.config import SystemConfig, resolve_system
-from hub.settings import PREFIX, InvalidSetting, Settings, lookup
+from hub.messages import Explained
+from hub.settings import PREFIX, InvalidSettingValue, Settings, lookup
 from mappings.engine import MAPPINGS_DIR, Mapping
 
 if TYPE_CHECKING:  # not imported at run time: the DAG files list the sources and must parse fast
@@ -66,8 +67,8 @@ def check_url(config: SystemConfig) -> None:
         or (scheme.startswith(("sqlite", "postgresql")) and len(url) > len(scheme) + 3)
     if not usable:
         shown = re.sub(r"//[^/@]*@", "//***@", url)  # never show credentials written into a URL
-        raise InvalidSetting(f"{config.name}: URL {shown!r} from {config_origin(config)} is not a URL it can be "
-                             f"reached at: use e.g. {_EXAMPLE_URL.get(scheme, 'https://host:8443/path')}")
+        raise InvalidSettingValue("system_url", system=config.name, shown=shown, origin=config_origin(config),
+                                  example=_EXAMPLE_URL.get(scheme, "https://host:8443/path"))
 
 
 def _dvc_portal(config: SystemConfig, recorder: HealthRecorder) -> SourceConnector:
@@ -111,10 +112,10 @@ def all_sources() -> dict[str, SourceSpec]:
     return sources
 
 
-def nearest(name: str, known) -> str:
-    """"did you mean 'x'? " for the closest known name, or nothing."""
+def nearest(name: str, known) -> str | None:
+    """The known name closest to ``name`` (the message suggests it), or None."""
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f"did you mean {close[0]!r}? " if close else ""
+    return close[0] if close else None
 
 
 def _listed(names, limit: int = 12) -> str:
@@ -122,24 +123,19 @@ def _listed(names, limit: int = 12) -> str:
     return ", ".join(names[:limit]) + (f" … ({len(names)} in all)" if len(names) > limit else "")
 
 
-class UnknownSource(KeyError):
+class UnknownSource(Explained, KeyError):
     """A source name the hub does not know; the message suggests the nearest known one."""
 
     def __init__(self, name: str, known: list[str]):
-        super().__init__(f"unknown source {name!r}: {nearest(name, known)}known sources: {_listed(known)}")
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return self.args[0]
+        super().__init__("unknown_source", name=name, closest=nearest(name, known), known=_listed(known))
 
 
-class UnknownPartition(KeyError):
+class UnknownPartition(Explained, KeyError):
     """A partition a source does not have (a province code the portal does not serve, say)."""
 
     def __init__(self, source: str, name: str, known: list[str]):
-        super().__init__(f"{source} has no partition {name!r}: {nearest(name, known)}its partitions: {_listed(known)}")
-
-    def __str__(self) -> str:
-        return self.args[0]
+        super().__init__("unknown_partition", source=source, name=name, closest=nearest(name, known),
+                         known=_listed(known))
 
 
 def get_source(name: str) -> SourceSpec:

@@ -27,13 +27,22 @@ SECRET = "s3cret-Pa55-never-shown"
 
 @pytest.fixture
 def user(tmp_path, monkeypatch):
-    """A user's shell: no LIENTHONG_* from outside, an empty var dir, no config file."""
+    """A user's shell: no LIENTHONG_* from outside, an empty var dir, no config file; English messages,
+    which most of these specifications quote (the Vietnamese default has its own below)."""
     for name in [n for n in os.environ if n.startswith("LIENTHONG_")]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LIENTHONG_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("LIENTHONG_REPORT_LANGUAGE", "en")
     monkeypatch.setenv("COLUMNS", "200")
     return tmp_path
+
+
+@pytest.fixture
+def vietnamese_user(user, monkeypatch):
+    """The same shell with no language chosen: messages are in Vietnamese."""
+    monkeypatch.delenv("LIENTHONG_REPORT_LANGUAGE")
+    return user
 
 
 def lienthong(*args: str, **env: str):
@@ -67,6 +76,12 @@ def _systems(stack) -> dict[str, str]:
         env.update({prefix + field.upper(): entry[field] for field in ("username", "password") if entry.get(field)})
         env[prefix + "OPTIONS"] = json.dumps(entry.get("options", {}))
     return env
+
+
+def _unreachable_portal() -> dict[str, str]:
+    """The portal at a port where nothing listens, with 2 quick retries (3 tries)."""
+    return {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
+            "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05})}
 
 
 # --- the warehouse ----------------------------------------------------------------------------------
@@ -220,14 +235,31 @@ def test_sandbox_up_for_another_scenario_than_the_running_one_says_which_runs_an
 
 # --- sources and quality ----------------------------------------------------------------------------
 def test_a_source_that_cannot_be_reached_exits_5_after_showing_each_retry(user):
-    unreachable = {"LIENTHONG_DVC_PORTAL_URL": f"http://127.0.0.1:{_free_port()}",
-                   "LIENTHONG_DVC_PORTAL_OPTIONS": json.dumps({"retries": 2, "backoff_factor": 0.05,
-                                                              "reply_retries": 0})}
+    unreachable = _unreachable_portal()
     result = lienthong("sync", "dvc_portal", "--partition", "H52", **unreachable)
     assert_one_line_error(result, 5, "could not reach the system", "dvc_portal H52: dvc_portal login",
                           "gave up after 3 tries in", "LIENTHONG_<SYSTEM>_URL")
     assert "dvc_portal login: connection refused, retry 1/2 in 0 s" in result.stdout
     assert "dvc_portal login: connection refused, retry 2/2 in" in result.stdout
+
+
+def test_partitions_synced_in_worker_processes_show_their_retries_on_the_parent_progress_line(user):
+    unreachable = _unreachable_portal()
+    result = lienthong("sync", "dvc_portal", "--partition", "H52", "--partition", "H01", "--workers", "2",
+                       **unreachable)
+    assert_one_line_error(result, 5, "could not reach the system", "2 partition(s) failed", "gave up after 3 tries in")
+    # each partition's login: 3 tries, 2 retries announced, whichever worker made them
+    assert result.stdout.count("dvc_portal login: connection refused, retry 1/2 in") == 2
+    assert result.stdout.count("dvc_portal login: connection refused, retry 2/2 in") == 2
+
+
+def test_health_probe_shows_each_retry_and_how_long_it_tried_before_giving_up(user):
+    unreachable = _unreachable_portal()
+    result = lienthong("health", "--probe", **unreachable)
+    assert result.exit_code == 0, result.output  # a probe reports what it found
+    assert "probe dvc_portal: dvc_portal login: connection refused, retry 1/2 in 0 s" in result.stdout
+    assert "probe dvc_portal: dvc_portal login: connection refused, retry 2/2 in" in result.stdout
+    assert "probe dvc_portal: reset, gave up after 3 tries in" in result.stdout
 
 
 def test_the_quality_gate_exits_6_when_an_expectation_fails(user, sandbox):
@@ -252,3 +284,41 @@ def test_the_traceback_is_shown_with_debug_or_lienthong_debug(user):
     for result in (lienthong("--debug", "publish", "--from", "x"), lienthong("publish", "--from", "x", LIENTHONG_DEBUG="1")):
         assert result.exit_code == 2
         assert "Traceback" in result.stderr and "UsageProblem" in result.stderr
+
+
+# --- language ---------------------------------------------------------------------------------------
+def test_with_no_language_chosen_a_usage_mistake_is_said_in_vietnamese(vietnamese_user):
+    assert_one_line_error(lienthong("publish", "--from", "2025-13-01"), 2,
+                          "--from '2025-13-01' không phải là ngày", "YYYY-MM-DD", "chi tiết:")
+    assert_one_line_error(lienthong("sync", "dvc_portl"), 2, "không có nguồn 'dvc_portl'", "có phải là 'dvc_portal'")
+    assert_one_line_error(lienthong("sync"), 2, "lệnh không hợp lệ", "Missing argument", "(xem `", "sync --help`)",
+                          logged=False)
+
+
+def test_with_no_language_chosen_a_warehouse_behind_the_code_is_said_in_vietnamese(vietnamese_user):
+    result = lienthong("report", LIENTHONG_AUTO_MIGRATE="false")
+    assert_one_line_error(result, 4, "kho dữ liệu", "LIENTHONG_AUTO_MIGRATE đang tắt: chạy `lienthong db upgrade`")
+    assert "this version of LienThong needs" in _log(vietnamese_user)  # the log keeps the English text
+
+
+def test_with_no_language_chosen_an_unreachable_source_and_its_retries_are_said_in_vietnamese(vietnamese_user):
+    unreachable = _unreachable_portal()
+    result = lienthong("sync", "dvc_portal", "--partition", "H52", **unreachable)
+    assert_one_line_error(result, 5, "đồng bộ thất bại: không kết nối được hệ thống", "bỏ cuộc sau 3 lần thử trong",
+                          "LIENTHONG_<SYSTEM>_URL")
+    assert "dvc_portal login: bị từ chối kết nối, thử lại lần 1/2 sau 0 s" in result.stdout
+    assert "dvc_portal login: bị từ chối kết nối, thử lại lần 2/2 sau" in result.stdout
+    assert "phân vùng H52 thất bại: SourceError: dvc_portal login: reset (ConnectionError; bỏ cuộc sau 3 lần thử" \
+        in result.stdout
+
+
+def test_with_no_language_chosen_a_system_url_that_is_not_a_url_is_said_in_vietnamese(vietnamese_user):
+    assert_one_line_error(lienthong("sync", "dvc_portal", LIENTHONG_DVC_PORTAL_URL="notaurl"), 3,
+                          "'notaurl'", "không phải là URL có thể kết nối tới", "LIENTHONG_DVC_PORTAL_URL")
+
+
+def test_lang_en_before_the_command_overrides_the_vietnamese_default(vietnamese_user):
+    assert_one_line_error(lienthong("--lang", "en", "publish", "--from", "2025-13-01"), 2,
+                          "--from '2025-13-01' is not a date", "(details:")
+    assert_one_line_error(lienthong("--lang", "fr", "publish"), 2, "--lang 'fr'", "vi hoặc en")
+

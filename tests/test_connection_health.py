@@ -29,6 +29,19 @@ def test_a_probe_of_a_system_that_does_not_answer_reports_it_without_raising(set
     assert not result.ok and result.detail == "reset"
 
 
+def test_a_probe_retries_with_the_systems_policy_announcing_each_retry_and_says_when_it_gave_up(settings, engine,
+                                                                                                 monkeypatch):
+    monkeypatch.setenv("LIENTHONG_DVC_PORTAL_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("LIENTHONG_DVC_PORTAL_OPTIONS", '{"retries": 2, "backoff_factor": 0.05, "backoff_jitter": 0}')
+    notices = []
+    (result,) = pipeline.probe_sources(settings, ["dvc_portal"], on_retry=notices.append)
+    assert [str(n) for n in notices] == ["dvc_portal login: connection refused, retry 1/2 in 0 s",
+                                         "dvc_portal login: connection refused, retry 2/2 in 0 s"]
+    assert not result.ok and result.detail == "reset, gave up after 3 tries in 0 s"
+    with engine.connect() as conn:
+        assert conn.execute(select(health_call.c.outcome)).scalars().all() == ["reset"] * 3
+
+
 def test_observations_roll_up_per_system_and_local_day_with_a_status(engine):
     late_evening_utc = datetime(2025, 8, 10, 18, 0, tzinfo=timezone.utc)  # 01:00 on 11 Aug in Hanoi
     rows = [("ok", 10.0)] * 95 + [("http_5xx", 30.0)] * 3 + [("timeout", None)] * 2

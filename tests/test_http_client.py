@@ -1,6 +1,7 @@
 """The shared HTTP client: retries with Retry-After, one health observation per attempt, circuit breaker."""
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -158,12 +159,51 @@ def test_a_refused_connection_is_announced_in_words_and_the_give_up_says_how_man
     server = ScriptedServer([])
     url = server.url
     server.close()  # nothing listens there any more: every attempt is refused
-    notices = []
-    client = _client(url, HealthRecorder(on_retry=notices.append), retries=2, reply_retries=1)
+    notices, recorder = [], HealthRecorder()
+    recorder.on_retry = notices.append
     with pytest.raises(SourceError) as caught:
-        client.post_json("/x", {}, endpoint="login")
-    # urllib3 retries twice, then the outer layer re-asks once and urllib3 retries twice again
-    assert [(n.reason, n.retry, n.retries) for n in notices] == [
-        ("connection refused", 1, 2), ("connection refused", 2, 2), ("reset (ConnectionError)", 1, 1),
-        ("connection refused", 1, 2), ("connection refused", 2, 2)]
-    assert "gave up after 6 tries in" in str(caught.value)  # (1 + 2 retries) x (1 + 1 re-ask)
+        _client(url, recorder, retries=2, reply_retries=3).post_json("/x", {}, endpoint="login")
+    # urllib3's retries are the only ones: the re-asks for cut replies leave a refused call alone
+    assert [(n.reason, n.retry, n.retries) for n in notices] == [("connection refused", 1, 2),
+                                                                ("connection refused", 2, 2)]
+    assert [o.outcome for o in recorder.observations] == ["reset"] * 3
+    assert "gave up after 3 tries in" in str(caught.value)
+
+
+class DroppingServer:
+    """A port that accepts each connection and closes it without a word, counting them."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections = 0
+        threading.Thread(target=self._drop, daemon=True).start()
+
+    def _drop(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.mark.parametrize("retries", [0, 3])
+def test_a_system_that_never_answers_gets_exactly_the_policys_tries_with_its_back_off(retries):
+    server = DroppingServer()
+    started = time.monotonic()
+    try:
+        with pytest.raises(SourceError) as caught:
+            HttpClient("test_system", server.url, HttpPolicy(retries=retries, backoff_factor=0.1, backoff_jitter=0,
+                                                             reply_retries=3)).post_json("/x", {}, endpoint="login")
+    finally:
+        server.close()
+    assert server.connections == retries + 1  # not (retries + 1) x (reply_retries + 1)
+    # urllib3's back-off: none before the first retry, then 0.1 s doubling (0.2, 0.4)
+    assert time.monotonic() - started >= sum(0.1 * 2 ** n for n in range(1, retries))
+    assert caught.value.outcome == "reset"
+    assert (f"gave up after {retries + 1} tries in" in str(caught.value)) == (retries > 0)

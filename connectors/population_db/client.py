@@ -25,7 +25,8 @@ from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 from zeep.transports import Transport
 
 from connectors.base import (HealthRecorder, HttpClient, HttpPolicy, SourceError, circuit_breaker, elapsed_ms,
-                             outcome_of_error, outcome_of_status, retry_transient)
+                             outcome_of_error, outcome_of_status, retry_transient,
+                             transport_failure)
 from connectors.config import SystemConfig
 
 log = logging.getLogger(__name__)
@@ -118,9 +119,8 @@ class PopulationClient:
                 self._record(endpoint, outcome, started, exc.status_code)
                 raise SourceError(SYSTEM, endpoint, outcome, f"HTTP {exc.status_code}") from None
             except requests.RequestException as exc:
-                outcome = outcome_of_error(exc)
-                self._record(endpoint, outcome, started)
-                raise SourceError(SYSTEM, endpoint, outcome, type(exc).__name__) from None
+                self._record(endpoint, outcome_of_error(exc), started)
+                raise transport_failure(SYSTEM, endpoint, exc) from None
             except (XMLParseError, XMLSyntaxError, ZeepXMLSyntaxError, DTDForbidden, EntitiesForbidden,
                     ValueError) as exc:  # DTDs and entities are refused, never expanded or fetched
                 self._record(endpoint, "parse_error", started)

@@ -24,6 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from hub.messages import Explained
 from .migrate import alembic_config, upgrade
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ _in_process = threading.Lock()  # :memory: databases and threads sharing one loc
 _current: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-class WarehouseError(RuntimeError):
+class WarehouseError(Explained, RuntimeError):
     """The warehouse cannot be used as it is; the message says why and what to do."""
 
 
@@ -84,10 +85,8 @@ def ensure_current(engine: Engine, auto_migrate: bool) -> None:
     state, stored = _state(engine)
     if state is _State.BEHIND:
         if not auto_migrate:
-            raise WarehouseNotReady(
-                f"the warehouse {display_url(engine)} is at schema revision {_revisions(stored)}, this version "
-                f"of LienThong needs {_revisions(code_heads())}, and LIENTHONG_AUTO_MIGRATE is off: "
-                f"run `{UPGRADE_COMMAND}`")
+            raise WarehouseNotReady("warehouse_behind", url=display_url(engine), stored=_revisions(stored),
+                                    needed=_revisions(code_heads()), command=UPGRADE_COMMAND)
         _migrate_under_lock(engine, always=False)
     elif state is _State.NEWER:
         raise _newer(engine, stored)
@@ -129,10 +128,8 @@ def _state(engine: Engine) -> tuple[_State, frozenset[str]]:
 
 
 def _newer(engine: Engine, stored: frozenset[str]) -> WarehouseNewerThanCode:
-    return WarehouseNewerThanCode(
-        f"the warehouse {display_url(engine)} is at revision {_revisions(stored)}, which this version of "
-        f"LienThong does not know (it knows up to {_revisions(code_heads())}): run the LienThong version "
-        f"that migrated it, or point LIENTHONG_DB_URL at another warehouse")
+    return WarehouseNewerThanCode("warehouse_newer", url=display_url(engine), stored=_revisions(stored),
+                                  known=_revisions(code_heads()))
 
 
 def _revisions(revisions: frozenset[str]) -> str:
@@ -148,9 +145,7 @@ def _connection(engine: Engine) -> Iterator[Connection]:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         if engine.url.password:
             reason = reason.replace(str(engine.url.password), "***")
-        raise WarehouseUnreachable(
-            f"cannot connect to the warehouse {display_url(engine)} ({reason}): check LIENTHONG_DB_URL "
-            f"(host, port, database, role, password) and that the database server is running") from None
+        raise WarehouseUnreachable("warehouse_unreachable", url=display_url(engine), reason=reason) from None
     with conn:
         yield conn
 
