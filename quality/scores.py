@@ -107,11 +107,7 @@ def score_select(data: FromClause, partition_column: str, units: Units, key: Col
     for d, (name, dimension_checks) in enumerate(by_dimension.items()):
         failing = counts.c[f"failing_{d}"]
         examples = [counts.c[f"example_{d}_{c}"] for c in range(len(dimension_checks))] if key is not None else []
-        example_check = case(*((example.is_not(None), literal(_described(check), String))
-                               for check, example in zip(dimension_checks, examples)), else_=None) \
-            if examples else literal(None, String)
-        example_key = func.substr(func.coalesce(*examples), 1, 256) if len(examples) > 1 else \
-            (func.substr(examples[0], 1, 256) if examples else literal(None, String))
+        example_check, example_key = _first_example(dimension_checks, examples)
         per_dimension.append(select(
             literal(dataset, String).label("dataset"), counts.c.source, literal(name, String).label("dimension"),
             counts.c.province_code, counts.c.commune_code, counts.c.day, literal("check", String).label("origin"),
@@ -121,6 +117,16 @@ def score_select(data: FromClause, partition_column: str, units: Units, key: Col
             example_check.label("example_check"), example_key.label("example_key"),
             literal(computed_at, DateTime(timezone=True)).label("computed_at")))
     return union_all(*per_dimension) if len(per_dimension) > 1 else per_dimension[0]
+
+
+def _first_example(checks: Sequence[RowCheck], examples: Sequence[ColumnElement]) -> tuple[ColumnElement, ColumnElement]:
+    """The first of the checks (in suite order) that found a failing row, and that row's key."""
+    if not examples:
+        return literal(None, String), literal(None, String)
+    check = case(*((example.is_not(None), literal(_described(check), String))
+                   for check, example in zip(checks, examples)), else_=None)
+    key = examples[0] if len(examples) == 1 else func.coalesce(*examples)
+    return check, func.substr(key, 1, 256)
 
 
 def _described(check: RowCheck) -> str:
