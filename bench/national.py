@@ -345,10 +345,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="a role that may create databases; the bench creates and drops its own")
     parser.add_argument("--keep-databases", action="store_true", help="leave the run's databases for inspection")
     parser.add_argument("--compare", type=Path, help="JSON of a run at another scale: memory flat, cost linear")
-    parser.add_argument("--out", type=Path, help="JSON result (default var/bench/national-<scale>-<timestamp>.json)")
+    parser.add_argument("--out", type=Path, help="JSON result file, or a directory for it (default var/bench/national-<scale>-<timestamp>.json)")
     args = parser.parse_args(argv)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-    args.out = (args.out or ROOT / "var" / "bench" / f"national-{args.scale:g}-{stamp}.json").resolve()
+    default_name = f"national-{args.scale:g}-{stamp}.json"
+    if args.out is not None and (args.out.is_dir() or args.out.suffix != ".json"):
+        args.out = args.out / default_name  # a directory: the result goes in it, named as by default
+    args.out = (args.out or ROOT / "var" / "bench" / default_name).resolve()
     return args
 
 
