@@ -7,7 +7,7 @@ import csv
 import io
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -24,10 +24,11 @@ from hub import cli, pipeline
 from hub.dashboard.app import create_app, read_only_engine
 from hub.dashboard.queries import METRIC_TABLES
 from hub.reports.html import write_report
+from hub.reports.i18n import LABELS
 from hub.warehouse.db import create_warehouse_engine
 from hub.warehouse.roles import grant_dashboard_role
 from hub.settings import Settings
-from hub.warehouse.schema import metadata, metric_online_filing_rate, quality_result, quality_run
+from hub.warehouse.schema import metadata, metric_data_quality, metric_online_filing_rate
 from tests import postgres
 from tests.conftest import TEST_PII_KEY
 from tests.dashboard_helpers import build_demo_warehouse
@@ -172,6 +173,92 @@ def test_the_excel_export_has_one_sheet_per_table_with_vietnamese_headers_and_nu
     assert values == sorted(values) and len(values) >= 4  # lowest online rate first (4 provinces file in the demo)
 
 
+RANGE = {"from": "2025-08-01", "to": "2025-08-19"}  # within the demo's dossiers; leaves out catalogue checks and rejections
+WITHIN = {"start": date(2025, 8, 1), "end": date(2025, 8, 19)}
+
+
+def _sheet(client, sheet: str, **params) -> list[dict]:
+    """The rows of one sheet of the screen's Excel export, keyed by the Vietnamese headers."""
+    header, *rows = load_workbook(io.BytesIO(client.get("/export.xlsx", params=params).content))[sheet].values
+    return [dict(zip(header, row)) for row in rows]
+
+
+def _sums(url: str, sql: str, **params) -> list[tuple]:
+    """The metric tables read directly, as the expected figures."""
+    engine = create_warehouse_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def test_quality_scores_and_their_drill_down_are_metric_data_quality_sums_over_the_date_range(client, warehouse_url):
+    expected = {d: (int(c), int(f)) for d, c, f in _sums(
+        warehouse_url, "SELECT dimension, SUM(rows_checked), SUM(rows_failing) FROM metric_data_quality "
+                       "WHERE day BETWEEN :start AND :end GROUP BY dimension", **WITHIN)}
+    vi = LABELS["vi"]
+    shown = {r["Tiêu chí"]: r for r in _sheet(client, "Chất lượng dữ liệu", **RANGE)}
+    assert set(shown) == {vi[d] for d in expected} and expected
+    cards = {r["Chỉ tiêu"]: r["Giá trị"] for r in _sheet(client, "Chỉ số chính", **RANGE)}
+    for dimension, (checked, failing) in expected.items():
+        row = shown[vi[dimension]]
+        assert (row["Số dòng được kiểm tra"], row["Số dòng không đạt"]) == (checked, failing)
+        assert row["Điểm (%)"] == pytest.approx(100 * (checked - failing) / checked, abs=0.005)
+        assert cards[vi[f"quality_{dimension}"]] == row["Điểm (%)"]
+    provinces = _sheet(client, "Chất lượng theo đơn vị", **RANGE)
+    assert sum(r["Số dòng được kiểm tra"] for r in provinces) == sum(c for c, _ in expected.values())
+    lowest = [r["Điểm thấp nhất (%)"] for r in provinces]
+    assert lowest == sorted(lowest) and lowest[0] < 100  # worst first
+    worst = provinces[0]["Mã"]
+    communes = {code or None: (int(c), int(f)) for code, c, f in _sums(
+        warehouse_url, "SELECT commune_code, SUM(rows_checked), SUM(rows_failing) FROM metric_data_quality "
+                       "WHERE province_code = :province AND day BETWEEN :start AND :end GROUP BY commune_code",
+        province=worst, **WITHIN)}
+    drilled = _sheet(client, "Chất lượng theo đơn vị", province=worst, **RANGE)
+    assert {r["Mã"]: (r["Số dòng được kiểm tra"], r["Số dòng không đạt"]) for r in drilled} == communes
+    assert [r["Điểm thấp nhất (%)"] for r in drilled] == sorted(r["Điểm thấp nhất (%)"] for r in drilled)
+
+
+def test_the_procedure_drill_down_sums_the_daily_facts_over_the_date_range_lowest_online_rate_first(
+        client, warehouse_url):
+    facts = ("SELECT breakdown_code, SUM(dossiers_received), SUM(dossiers_online) FROM metric_online_filing_daily "
+             "WHERE unit_code = :unit AND breakdown = :breakdown AND day BETWEEN :start AND :end GROUP BY breakdown_code")
+    (busiest,), = _sums(warehouse_url, "SELECT unit_code FROM metric_online_filing_daily WHERE unit_level = 'province' "
+                                       "AND breakdown = 'all' GROUP BY unit_code "
+                                       "ORDER BY SUM(dossiers_received) DESC, unit_code LIMIT 1")
+    for unit, params in (("VN", {}), (busiest, {"province": busiest})):
+        expected = {code: (int(r), int(o)) for code, r, o in _sums(warehouse_url, facts, unit=unit,
+                                                                   breakdown="procedure", **WITHIN)}
+        (_, received_all, _), = _sums(warehouse_url, facts, unit=unit, breakdown="all", **WITHIN)
+        rows = _sheet(client, "Trực tuyến theo thủ tục", **params, **RANGE)
+        assert {r["Mã"]: (r["Hồ sơ tiếp nhận"], r["Trực tuyến"]) for r in rows} == expected and expected
+        assert sum(received for received, _ in expected.values()) == received_all  # procedures add up to the unit
+        rates = [r["Tỷ lệ trực tuyến (%)"] for r in rows]
+        assert rates == sorted(rates) and all(r["Thủ tục hành chính"] for r in rows)  # named from the catalogue
+    api = client.get("/api/metrics/metric_online_filing_daily", params={
+        "unit": busiest, "level": "province", "breakdown": "procedure", "limit": 100_000, **RANGE}).json()["rows"]
+    assert {r["breakdown"] for r in api} == {"procedure"}
+    assert sum(r["dossiers_received"] for r in api) == sum(received for received, _ in expected.values())
+
+    reduction = {code: tuple(int(v) for v in values) for code, *values in _sums(
+        warehouse_url, "SELECT unit_code, SUM(dossiers_received), SUM(dossiers_reusing_data), SUM(attachments), "
+                       "SUM(attachments_avoidable) FROM metric_dossier_reduction_day "
+                       "WHERE unit_level = 'procedure' AND day BETWEEN :start AND :end GROUP BY unit_code", **WITHIN)}
+    components = {code: (int(a), int(b)) for code, a, b in _sums(
+        warehouse_url, "SELECT procedure_code, SUM(CASE WHEN replaceable_by IS NOT NULL THEN 1 ELSE 0 END), "
+                       "SUM(CASE WHEN replaceable_by IS NOT NULL AND portal_replaces THEN 1 ELSE 0 END) "
+                       "FROM metric_procedure_component_reduction GROUP BY procedure_code")}
+    rows = _sheet(client, "Cắt giảm theo thủ tục", **RANGE)
+    assert {r["Mã"]: (r["Hồ sơ tiếp nhận"], r["Hồ sơ tái sử dụng dữ liệu"], r["Thành phần hồ sơ"],
+                      r["Giấy tờ có thể thay bằng dữ liệu"]) for r in rows} == reduction and reduction
+    assert {r["Mã"]: (r["Thành phần có thể thay bằng dữ liệu"], r["Trong đó cổng đã thay"]) for r in rows} == \
+           {code: components.get(code, (None, None)) for code in reduction}
+    reuse = [r["Tỷ lệ tái sử dụng (%)"] for r in rows]
+    known = [rate for rate in reuse if rate is not None]
+    assert known == sorted(known) and reuse[:len(known)] == known  # lowest reuse first, nothing received last
+
+
 @pytest.fixture(scope="module")
 def bare_warehouse(tmp_path_factory) -> Path:
     """An up-to-date SQLite warehouse with nothing synced yet; tests work on copies of it."""
@@ -204,22 +291,52 @@ def test_empty_and_absent_tables_read_as_clear_empty_states(bare_warehouse, tmp_
         assert client.get("/export.xlsx").status_code == 200
 
 
-def test_quality_scores_per_dimension_show_with_their_trend_and_reach_prometheus(bare_warehouse, tmp_path):
+def _quality_row(dimension: str, province: str, commune: str, day: int, checked: int, failing: int,
+                 origin: str = "check") -> dict:
+    return {"dataset": "dossier", "source": "dvc_portal", "dimension": dimension, "province_code": province,
+            "commune_code": commune, "day": date(2025, 8, day), "origin": origin, "rows_checked": checked,
+            "rows_failing": failing, "score_pct": 100.0 * (checked - failing) / checked,
+            "computed_at": datetime.now(timezone.utc)}
+
+
+def test_quality_scores_per_dimension_are_sums_over_the_date_range_with_their_trend_and_reach_prometheus(
+        bare_warehouse, tmp_path):
     url = _copy(bare_warehouse, tmp_path)
     engine = create_warehouse_engine(url)
-    with engine.begin() as conn:
-        for run, day, results in (("r1", 1, (True, False)), ("r2", 2, (True, True))):  # "đúng": 50 % then 100 %
-            conn.execute(insert(quality_run).values(
-                run_id=run, dataset="dossier", suite="s", run_at=datetime(2025, 8, day, tzinfo=timezone.utc),
-                rows_checked=10, success=all(results), expectations=2, expectations_passed=sum(results)))
-            conn.execute(insert(quality_result), [
-                {"run_id": run, "expectation_no": n, "dimension": "dung", "expectation_type": "t",
-                 "description_vi": "v", "description_en": "e", "success": ok} for n, ok in enumerate(results)])
+    with engine.begin() as conn:  # "đúng": 5 of 10 rows failing on 1 Aug, none of 30 on 2 Aug
+        conn.execute(insert(metric_data_quality), [_quality_row("dung", "01", "00004", 1, 10, 5),
+                                                   _quality_row("dung", "01", "00004", 2, 30, 0)])
     engine.dispose()
     with TestClient(create_app(read_only_engine(url))) as client:
         card = client.get("/").text.split('id="card-quality_dung"')[1].split("</article>")[0]
-        assert '<p class="value">100,00</p>' in card and "<polyline" in card and "02/08/2025" in card
-        assert 'lienthong_quality_score_ratio{dimension="dung"} 1.0' in client.get("/metrics").text
+        assert '<p class="value">87,50</p>' in card and "<polyline" in card and "02/08/2025" in card  # 35 of 40
+        later = client.get("/", params={"from": "2025-08-02"}).text.split('id="card-quality_dung"')[1]
+        assert '<p class="value">100,00</p>' in later.split("</article>")[0]
+        assert 'lienthong_quality_score_ratio{dimension="dung"} 0.875' in client.get("/metrics").text
+
+
+def test_quality_by_unit_drills_from_provinces_to_communes_worst_first(bare_warehouse, tmp_path):
+    url = _copy(bare_warehouse, tmp_path)
+    engine = create_warehouse_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(metric_data_quality), [
+            _quality_row("dung", "01", "00004", 1, 10, 0), _quality_row("song", "01", "00004", 1, 10, 1),
+            _quality_row("dung", "01", "00008", 1, 10, 4),  # the commune with the lowest score: 60 %
+            _quality_row("dung", "04", "01279", 1, 10, 0),
+            _quality_row("du", "", "", 1, 4, 1, origin="quarantine")])  # rejected, its unit unknown: 75 %
+    engine.dispose()
+    with TestClient(create_app(read_only_engine(url))) as client:
+        book = load_workbook(io.BytesIO(client.get("/export.xlsx").content))
+        provinces = list(book["Chất lượng theo đơn vị"].values)
+        assert provinces[0] == ("Mã", "Đơn vị", "Số dòng được kiểm tra", "Số dòng không đạt", "Đúng (%)", "Đủ (%)",
+                                "Sạch (%)", "Sống (%)", "Điểm thấp nhất (%)")
+        assert provinces[1:] == [(None, "Không gắn với đơn vị hành chính", 4, 1, None, 75, None, None, 75),
+                                 ("01", None, 30, 5, 80, None, None, 90, 80),  # đúng 16 of 20, sống 9 of 10
+                                 ("04", None, 10, 0, 100, None, None, None, 100)]  # worst (lowest score) first
+        page = client.get("/", params={"province": "01", "lang": "en"}).text
+        communes = page.split('id="table-quality_units"')[1].split("</table>")[0]
+        assert "Data quality by commune (worst first)" in page
+        assert communes.index(">00008<") < communes.index(">00004<") and ">01279<" not in communes
 
 
 def test_every_value_on_the_screen_is_escaped(bare_warehouse, tmp_path):

@@ -69,6 +69,7 @@ def test_the_map_shows_the_34_provinces_and_both_archipelagos_labelled_as_vietna
         archipelago = page.locator(f"#archipelago-{key}")
         assert archipelago.is_visible() and archipelago.locator("circle").count() > 10
         assert archipelago.locator("text").text_content() == label
+    assert page.locator("#table-procedures tbody tr").count() > 0  # the nation's procedures, lowest online rate first
     assert requests and all(url.startswith(dashboard) for url in requests)  # nothing from the internet
 
 
@@ -85,7 +86,9 @@ def test_hovering_a_province_shows_its_commune_green_share_and_clicking_shows_it
     communes = page.locator("#table-communes tbody tr")
     assert communes.count() == 56
     assert page.locator("#table-communes tbody tr td:last-child", has_text="Có").count() == 3
-    assert page.locator("#section-procedures [data-state=absent]").is_visible()  # no procedure metric yet
+    assert page.locator("#section-procedures [data-state=empty]").is_visible()  # no dossier from Cao Bằng in the demo
+    assert page.locator("#section-quality_units h3").text_content() == "Chất lượng dữ liệu theo xã (kém nhất trước)"
+    assert page.locator("#table-quality_units tbody tr").count() > 0  # its communes' monitoring reports, scored
 
 
 def test_the_language_switch_turns_the_screen_into_english_and_back(page, dashboard):
@@ -127,7 +130,9 @@ def test_the_excel_download_reads_back_and_matches_the_tables_on_the_screen(page
     download.save_as(saved)
     book = load_workbook(io.BytesIO(saved.read_bytes()))
     for table_id, sheet in (("table-ranking", "Xếp hạng trực tuyến"), ("table-communes", "Các xã của tỉnh"),
-                            ("table-readiness", "Bản đồ sẵn sàng"), ("table-health", "Tình trạng kết nối")):
+                            ("table-readiness", "Bản đồ sẵn sàng"), ("table-health", "Tình trạng kết nối"),
+                            ("table-quality_units", "Chất lượng theo đơn vị"),
+                            ("table-procedure_reduction", "Cắt giảm theo thủ tục")):
         headers = page.locator(f"#{table_id} thead th").all_text_contents()
         shown = [row.locator("td").all_text_contents() for row in page.locator(f"#{table_id} tbody tr").all()]
         rows = list(book[sheet].values)

@@ -3,7 +3,8 @@ by OpenAPI. Tables are discovered from hub/warehouse/schema.py's metadata, so a 
 served as soon as it is declared there; each endpoint offers only the filters its columns allow:
 
 - ``unit``: the unit column (unit_code, province_code, commune_code or system), exact match;
-- ``level``: unit_level (nation, province, commune, …), exact match;
+- ``level``: unit_level (nation, province, commune, procedure …), exact match;
+- ``breakdown``: the breakdown of metric_online_filing_daily (all, procedure, field), exact match;
 - ``from`` / ``to``: a day column (day, report_date) within the range, or a period that lies
   within it (period_start ≥ from, period_end ≤ to).
 """
@@ -40,6 +41,8 @@ def _filters(table: Table) -> list[inspect.Parameter]:
         params.append(("unit", Annotated[str | None, Query(description=f"exact {unit}")]))
     if "unit_level" in table.c:
         params.append(("level", Annotated[str | None, Query(description="exact unit_level")]))
+    if "breakdown" in table.c:
+        params.append(("breakdown", Annotated[str | None, Query(description="exact breakdown (all, procedure, field)")]))
     if _first(table, DAY_COLUMNS) or "period_start" in table.c:
         params.append(("date_from", Annotated[date | None, Query(alias="from", description="first day, inclusive")]))
         params.append(("date_to", Annotated[date | None, Query(alias="to", description="last day, inclusive")]))
@@ -50,13 +53,16 @@ def _filters(table: Table) -> list[inspect.Parameter]:
             for name, kind in params]
 
 
-def _statement(table: Table, unit=None, level=None, date_from=None, date_to=None, limit=1000, offset=0):
+def _statement(table: Table, unit=None, level=None, breakdown=None, date_from=None, date_to=None, limit=1000,
+               offset=0):
     statement = select(table)
     unit_column, day_column = _first(table, UNIT_COLUMNS), _first(table, DAY_COLUMNS)
     if unit is not None:
         statement = statement.where(table.c[unit_column] == unit)
     if level is not None:
         statement = statement.where(table.c.unit_level == level)
+    if breakdown is not None:
+        statement = statement.where(table.c.breakdown == breakdown)
     start_column = table.c[day_column] if day_column else table.c.get("period_start")
     end_column = table.c[day_column] if day_column else table.c.get("period_end")
     if date_from is not None:

@@ -1,7 +1,8 @@
 """The Prometheus endpoint (/metrics): read from the warehouse at every scrape, nothing cached.
 
 Connection health per system (its latest day), the last successful sync per source (load_run),
-quarantined records per source and stream, and the data-quality score per dimension.
+quarantined records per source and stream, and the data-quality score per dimension
+(metric_data_quality, every day and dataset: 100 × Σ(checked − failing) ÷ Σ checked).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class WarehouseCollector(Collector):
             health = q.latest_health(conn, available)
             syncs = q.last_successful_sync(conn, available)
             quarantined = q.quarantine_counts(conn, available)
-            quality = q.quality_by_dimension(conn, available)
+            quality = q.quality_by_dimension(conn, available, q.DateRange())
         success = GaugeMetricFamily("lienthong_connection_success_ratio",
                                     "Share of calls answered properly on the system's latest day", labels=["system"])
         calls = GaugeMetricFamily("lienthong_connection_calls", "Calls on the system's latest day", labels=["system"])
@@ -55,10 +56,12 @@ class WarehouseCollector(Collector):
         for row in quarantined:
             held.add_metric([row["source"], row["stream"]], row["records"])
         score = GaugeMetricFamily("lienthong_quality_score_ratio",
-                                  "Share of the latest run's checks passed, per dimension (dung, du, sach, song)",
+                                  "Share of checked rows passing, per dimension (dung, du, sach, song), over "
+                                  "every day and dataset of metric_data_quality",
                                   labels=["dimension"])
         for row in quality:
-            score.add_metric([row["dimension"]], row["score_pct"] / 100.0)
+            if row["score_pct"] is not None:
+                score.add_metric([row["dimension"]], row["score_pct"] / 100.0)
         yield from (success, calls, latency, status, last_sync, held, score)
 
 

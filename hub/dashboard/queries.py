@@ -1,8 +1,10 @@
 """Every read the screen makes, in one place: the published metric_* tables (docs/metrics.md).
 
-When a new metric table lands (commune and procedure online rates, commune readiness, data
-quality), point the function that serves that figure at it; the views, the Excel export and the
-static report only see the dicts these functions return.
+One read is still interim: commune readiness (green or not per commune and report date, the
+criteria met) is published at no metric table's grain (metric_readiness_criterion stops at the
+province), so it is computed from the canonical commune_report; point ``commune_readiness`` at a
+commune-grain metric table when one is published. The views, the Excel export and the static report
+only see the dicts these functions return.
 
 A table that does not exist yet (an older warehouse, a metric another release publishes) reads as
 no rows; ``published`` tells the screen which tables exist, so it can say "not published yet"
@@ -13,16 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import BigInteger, Connection, and_, case, cast, desc, func, inspect, select, text, true
+from sqlalchemy import BigInteger, Connection, and_, case, cast, Float, func, inspect, select, text, true
 
+from hub.metrics import percent
 from hub.metrics.readiness import BASIC, GREEN
-from hub.warehouse.schema import (admin_commune, commune_report, load_run, metadata, quarantine, metric_connection_health, metric_dossier_reduction,
-                                  metric_online_filing_rate, metric_readiness_nation, metric_readiness_province,
-                                  quality_result, quality_run)
+from hub.metrics.sql import rate_pct
+from hub.warehouse.schema import (admin_commune, commune_report, load_run, metadata, quarantine, metric_connection_health,
+                                  metric_data_quality, metric_dossier_reduction, metric_dossier_reduction_day,
+                                  metric_online_filing_daily, metric_online_filing_rate,
+                                  metric_procedure_component_reduction, metric_readiness_nation,
+                                  metric_readiness_province)
 
 METRIC_TABLES = tuple(sorted(name for name in metadata.tables if name.startswith("metric_")))
-# Read by the screen beyond the metric tables, until their metric tables are published (see below).
-INTERIM_TABLES = ("commune_report", "admin_commune", "quality_run", "quality_result")
+# Read by the screen beyond the metric tables until a commune-grain readiness metric is published.
+INTERIM_TABLES = ("commune_report", "admin_commune")
 # Read by the Prometheus endpoint only (operators, not the dashboard role): the hub's own bookkeeping.
 OPERATIONS_TABLES = ("load_run", "quarantine")
 DIMENSIONS = ("dung", "du", "sach", "song")  # đúng, đủ, sạch, sống: the order people say them
@@ -174,39 +180,138 @@ def connection_health(conn: Connection, available: set[str], within: DateRange) 
     return rows
 
 
-# --- data quality -----------------------------------------------------------------------------
-def quality_history(conn: Connection, available: set[str]) -> list[dict]:
-    """Every quality run's score per dimension, oldest first: the scorecards' trends."""
-    if not {"quality_run", "quality_result"} <= available:
-        return []
-    passed = _total(case((quality_result.c.success == true(), 1), else_=0))
-    rows = [dict(r) for r in conn.execute(
-        select(quality_run.c.run_at, quality_result.c.dimension, func.count().label("checks"), passed.label("passed"))
-        .join(quality_result, quality_result.c.run_id == quality_run.c.run_id)
-        .group_by(quality_run.c.run_id, quality_run.c.run_at, quality_result.c.dimension)
-        .order_by(quality_run.c.run_at)).mappings()]
-    return _scored(rows)
+# --- procedures -------------------------------------------------------------------------------
+def _percent(part, whole):
+    """100 × Σ part ÷ Σ whole to 2 decimals, NULL when Σ whole is 0 (the metrics' own rounding, in
+    numeric on PostgreSQL), read back as a float."""
+    return cast(rate_pct(func.sum(part), func.sum(whole)), Float)
 
 
-def _scored(rows: list[dict]) -> list[dict]:
+def procedure_names(conn: Connection, available: set[str]) -> dict[str, str]:
+    """Procedure code → its name in the catalogue the hub holds (metric_procedure_component_reduction)."""
+    m = metric_procedure_component_reduction
+    return {r["procedure_code"]: r["procedure_name"] for r in _rows(
+        conn, select(m.c.procedure_code, func.min(m.c.procedure_name).label("procedure_name"))
+        .group_by(m.c.procedure_code), m.name, available)}
+
+
+def procedure_online_rates(conn: Connection, available: set[str], within: DateRange,
+                           unit_code: str = "VN") -> list[dict]:
+    """Per procedure, the unit's (nation or province) dossiers by channel summed over the range's days,
+    lowest online rate first (procedures with nothing received last)."""
+    m = metric_online_filing_daily
+    rate = _percent(m.c.dossiers_online, m.c.dossiers_received)
+    rows = _rows(conn, select(m.c.breakdown_code.label("procedure_code"),
+                              _total(m.c.dossiers_received).label("dossiers_received"),
+                              _total(m.c.dossiers_online).label("dossiers_online"),
+                              _total(m.c.dossiers_direct).label("dossiers_direct"),
+                              _total(m.c.dossiers_postal).label("dossiers_postal"), rate.label("online_rate_pct"))
+                 .where(m.c.breakdown == "procedure", m.c.unit_code == unit_code,
+                        m.c.unit_level == ("nation" if unit_code == "VN" else "province"), within.covers(m.c.day))
+                 .group_by(m.c.breakdown_code).order_by(rate.is_(None), rate, m.c.breakdown_code), m.name, available)
+    names = procedure_names(conn, available)
     for r in rows:
-        r["score_pct"] = round(100.0 * r["passed"] / r["checks"], 2)
+        r["procedure_name"] = names.get(r["procedure_code"])
     return rows
 
 
-def quality_by_dimension(conn: Connection, available: set[str]) -> list[dict]:
-    """The latest quality run's score per dimension (đúng, đủ, sạch, sống): share of checks passed.
+def procedure_reduction(conn: Connection, available: set[str], within: DateRange) -> list[dict]:
+    """Per procedure, nationwide (the only grain metric_dossier_reduction_day publishes procedures at):
+    dossier reduction summed over the range's days, beside how many of the procedure's published
+    components a database can replace and how many of those the portal already replaces; lowest
+    reuse rate first."""
+    m, c = metric_dossier_reduction_day, metric_procedure_component_reduction
+    reuse = _percent(m.c.dossiers_reusing_data, m.c.dossiers_received)
+    rows = _rows(conn, select(m.c.unit_code.label("procedure_code"), func.min(m.c.unit_name).label("procedure_name"),
+                              _total(m.c.dossiers_received).label("dossiers_received"),
+                              _total(m.c.dossiers_reusing_data).label("dossiers_reusing_data"),
+                              reuse.label("reuse_rate_pct"), _total(m.c.attachments).label("attachments"),
+                              _total(m.c.attachments_avoidable).label("attachments_avoidable"),
+                              _percent(m.c.attachments_avoidable, m.c.attachments).label("avoidable_pct"))
+                 .where(m.c.unit_level == "procedure", within.covers(m.c.day))
+                 .group_by(m.c.unit_code).order_by(reuse.is_(None), reuse, m.c.unit_code), m.name, available)
+    components = {r["procedure_code"]: r for r in _rows(
+        conn, select(c.c.procedure_code,
+                     _total(case((c.c.replaceable_by.is_not(None), 1), else_=0)).label("components_replaceable"),
+                     _total(case((and_(c.c.replaceable_by.is_not(None), c.c.portal_replaces == true()), 1),
+                                 else_=0)).label("components_replaced"))
+        .group_by(c.c.procedure_code), c.name, available)}
+    for r in rows:
+        r.update({k: v for k, v in components.get(r["procedure_code"], {}).items() if k != "procedure_code"})
+    return rows
 
-    Interim: from quality_run/quality_result until the metric_data_quality table is published."""
-    if not {"quality_run", "quality_result"} <= available:
-        return []
-    latest = select(quality_run.c.run_id).order_by(desc(quality_run.c.run_at)).limit(1).scalar_subquery()
-    passed = _total(case((quality_result.c.success == true(), 1), else_=0))
-    rows = [dict(r) for r in conn.execute(
-        select(quality_result.c.dimension, func.count().label("checks"), passed.label("passed"))
-        .where(quality_result.c.run_id == latest).group_by(quality_result.c.dimension)
-        .order_by(quality_result.c.dimension)).mappings()]
-    return sorted(_scored(rows), key=lambda r: DIMENSIONS.index(r["dimension"]) if r["dimension"] in DIMENSIONS else len(DIMENSIONS))
+
+# --- data quality -----------------------------------------------------------------------------
+def _quality_totals(m=metric_data_quality):
+    checked, failing = _total(m.c.rows_checked), _total(m.c.rows_failing)
+    return checked.label("rows_checked"), failing.label("rows_failing")
+
+
+def _scored(rows: list[dict]) -> list[dict]:
+    """A score over several rows is 100 × Σ(checked − failing) ÷ Σ checked, never a mean of scores."""
+    for r in rows:
+        r["score_pct"] = percent(r["rows_checked"] - r["rows_failing"], r["rows_checked"])
+    return rows
+
+
+def _dimension_order(row: dict) -> int:
+    return DIMENSIONS.index(row["dimension"]) if row["dimension"] in DIMENSIONS else len(DIMENSIONS)
+
+
+def quality_by_dimension(conn: Connection, available: set[str], within: DateRange) -> list[dict]:
+    """The score per dimension (đúng, đủ, sạch, sống) over the range's days, every dataset, source and
+    unit, rejected records included (metric_data_quality)."""
+    m = metric_data_quality
+    rows = _rows(conn, select(m.c.dimension, *_quality_totals(), func.max(m.c.day).label("last_day"))
+                 .where(within.covers(m.c.day)).group_by(m.c.dimension), m.name, available)
+    return sorted(_scored(rows), key=_dimension_order)
+
+
+def quality_history(conn: Connection, available: set[str], within: DateRange) -> list[dict]:
+    """The score per dimension and day over the range, oldest first: the scorecards' trends."""
+    m = metric_data_quality
+    return _scored(_rows(conn, select(m.c.day, m.c.dimension, *_quality_totals())
+                         .where(within.covers(m.c.day)).group_by(m.c.day, m.c.dimension).order_by(m.c.day),
+                         m.name, available))
+
+
+def quality_by_unit(conn: Connection, available: set[str], within: DateRange,
+                    province_code: str | None = None) -> list[dict]:
+    """The provinces (or one province's communes), each with its score per dimension over the range,
+    worst first: by its lowest dimension score, then its rows failing. Code '' gathers the rows the
+    table places in no province (commune): rejected records, catalogue datasets, province reports."""
+    m = metric_data_quality
+    unit = m.c.commune_code if province_code else m.c.province_code
+    statement = select(unit.label("unit_code"), m.c.dimension, *_quality_totals()).where(within.covers(m.c.day))
+    if province_code:
+        statement = statement.where(m.c.province_code == province_code)
+    units: dict[str, dict] = {}
+    for r in _scored(_rows(conn, statement.group_by(unit, m.c.dimension), m.name, available)):
+        row = units.setdefault(r["unit_code"], {"unit_code": r["unit_code"], "rows_checked": 0, "rows_failing": 0})
+        row[f"score_{r['dimension']}"] = r["score_pct"]
+        row["rows_checked"] += r["rows_checked"]
+        row["rows_failing"] += r["rows_failing"]
+    for row in units.values():
+        scores = [row.get(f"score_{d}") for d in DIMENSIONS]
+        row["score_lowest"] = min((s for s in scores if s is not None), default=None)
+    names = unit_names(conn, available, province_code)
+    for row in units.values():
+        row["unit_name"] = names.get(row["unit_code"])
+    return sorted(units.values(), key=lambda r: (r["score_lowest"] is None, r["score_lowest"] or 0.0,
+                                                 -r["rows_failing"], r["unit_code"]))
+
+
+def unit_names(conn: Connection, available: set[str], province_code: str | None = None) -> dict[str, str]:
+    """Province code → name, or one province's commune code → name, from the online filing facts
+    (dense: every unit has a row on every published day, so the latest day names them all)."""
+    m = metric_online_filing_daily
+    level = "commune" if province_code else "province"
+    latest = select(func.max(m.c.day)).where(m.c.breakdown == "all").scalar_subquery()
+    statement = select(m.c.unit_code, m.c.unit_name).where(m.c.day == latest, m.c.breakdown == "all",
+                                                           m.c.unit_level == level)
+    if province_code:
+        statement = statement.where(m.c.province_code == province_code)
+    return {r["unit_code"]: r["unit_name"] for r in _rows(conn, statement, m.name, available)}
 
 
 # --- operations (Prometheus) ------------------------------------------------------------------

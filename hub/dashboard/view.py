@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from hub.dashboard import queries as q
 from hub.reports.formats import day, number, percent
+from hub.reports.i18n import labels
 from hub.warehouse.schema import metric_dossier_reduction, metric_online_filing_rate
 
 STATUS_COLOURS = {"green": "#2e9e5b", "yellow": "#f2c230", "red": "#d64541", None: "#c7ccd3"}
@@ -63,8 +64,24 @@ HEALTH = (Column("system", "system"), Column("status", "status", "status"), Colu
           Column("success_rate_pct", "success_rate", "pct"), Column("avg_latency_ms", "latency", "pct"),
           Column("max_latency_ms", "max_latency", "pct"), Column("last_success_day", "last_success", "day"),
           Column("lag_days", "lag_days", "num"))
-QUALITY = (Column("dimension", "dimension", "dimension"), Column("checks", "checks", "num"),
-           Column("passed", "passed_checks", "num"), Column("score_pct", "score", "pct"))
+QUALITY = (Column("dimension", "dimension", "dimension"), Column("rows_checked", "rows_checked_all", "num"),
+           Column("rows_failing", "rows_failing", "num"), Column("score_pct", "score", "pct"))
+QUALITY_UNITS = ((Column("unit_code", "code"), Column("unit_name", "unit"),
+                  Column("rows_checked", "rows_checked_all", "num"), Column("rows_failing", "rows_failing", "num"))
+                 + tuple(Column(f"score_{d}", f"score_{d}", "pct") for d in q.DIMENSIONS)
+                 + (Column("score_lowest", "score_lowest", "pct"),))
+PROCEDURES = (Column("procedure_code", "code"), Column("procedure_name", "procedure"),
+              Column("dossiers_received", "received", "num"), Column("dossiers_online", "online", "num"),
+              Column("dossiers_direct", "direct", "num"), Column("dossiers_postal", "postal", "num"),
+              Column("online_rate_pct", "rate", "pct"))
+PROCEDURE_REDUCTION = (Column("procedure_code", "code"), Column("procedure_name", "procedure"),
+                       Column("dossiers_received", "received", "num"),
+                       Column("dossiers_reusing_data", "reusing", "num"),
+                       Column("reuse_rate_pct", "reuse_rate_col", "pct"), Column("attachments", "attachments", "num"),
+                       Column("attachments_avoidable", "avoidable_col", "num"),
+                       Column("avoidable_pct", "avoidable_pct", "pct"),
+                       Column("components_replaceable", "components_replaceable", "num"),
+                       Column("components_replaced", "components_replaced", "num"))
 SCORECARDS = (Column("key", "indicator", "label"), Column("value", "value", "value"), Column("as_of", "as_of", "day"))
 
 
@@ -111,9 +128,13 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
     reuse_trend = q.unit_trend(conn, available, metric_dossier_reduction, ("reuse_rate_pct",), "VN", within)
     reduction = q.dossier_reduction(conn, available, period)
     reduction_nation = next((r for r in reduction if r["unit_level"] == "nation"), None)
-    quality = q.quality_by_dimension(conn, available)
-    quality_history = q.quality_history(conn, available)
+    quality = q.quality_by_dimension(conn, available, within)
+    quality_history = q.quality_history(conn, available, within)
     period_label = period[1] if period else None
+    quality_units = q.quality_by_unit(conn, available, within, selection.province)
+    for r in quality_units:
+        if r["unit_code"] == "":  # the rows metric_data_quality places in no province (commune)
+            r.update(unit_code=None, unit_name=labels(selection.language)["no_unit"])
 
     scorecards = [
         _card("online_rate_card", nation_rate and nation_rate["online_rate_pct"], "pct",
@@ -128,7 +149,7 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
               [r["communes_basic"] for r in nation_trend], report_date),
     ] + [_card(f"quality_{r['dimension']}", r["score_pct"], "pct",
                [h["score_pct"] for h in quality_history if h["dimension"] == r["dimension"]],
-               quality_history[-1]["run_at"].date()) for r in quality]
+               r["last_day"]) for r in quality]
 
     tables = [
         _table("scorecards", "scorecards", SCORECARDS, scorecards, "", {""}),
@@ -137,7 +158,14 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
         _table("reduction", "reduction", REDUCTION, reduction, "metric_dossier_reduction", available),
         _table("health", "health", HEALTH, q.connection_health(conn, available, q.DateRange()),
                "metric_connection_health", available),
-        _table("quality", "quality", QUALITY, quality, "quality_result", available),
+        _table("quality", "quality", QUALITY, quality, "metric_data_quality", available),
+        _table("procedures", "procedures", PROCEDURES,
+               q.procedure_online_rates(conn, available, within, selection.province or "VN"),
+               "metric_online_filing_daily", available),
+        _table("procedure_reduction", "procedure_reduction", PROCEDURE_REDUCTION,
+               q.procedure_reduction(conn, available, within), "metric_dossier_reduction_day", available),
+        _table("quality_units", "quality_communes" if selection.province else "quality_provinces", QUALITY_UNITS,
+               quality_units, "metric_data_quality", available),
     ]
     province = None
     if selection.province:
@@ -151,9 +179,6 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
         tables.append(_table("province_reduction", "reduction", REDUCTION,
                              [r for r in reduction if r["unit_code"] == selection.province],
                              "metric_dossier_reduction", available))
-        # No procedure-grain metric table is published yet: the screen says so (see queries.py).
-        tables.append(_table("procedures", "procedures", RANKING, [], "metric_online_filing_rate_procedure",
-                             available))
     return Screen(selection, dates, report_date, period, scorecards,
                   {r["province_code"]: r for r in provinces}, tables, province, available)
 
