@@ -1,0 +1,156 @@
+"""Bad input still counts where its defect leaves the metric's inputs intact: a dossier quarantined for a
+missing procedure code, a missing province (known from the listing), a broken attachment list or an
+unknown unit code is counted in received and online for its units, and each row says how many such
+dossiers it includes; a defect in the inputs themselves (receipt date, status, schema drift) keeps the
+dossier out. Portal records go through the real map and load stages into SQLite and PostgreSQL; every
+figure below is counted by hand from the nine records."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from connectors.base import Batch
+from hub.metrics.online_daily import publish_online_filing_daily
+from hub.metrics.online_rate import publish_online_filing_rate
+from hub.pipeline import ingest_batch
+from hub.warehouse.schema import (batch_reconciliation, dossier, dossier_metric_input, metric_online_filing_daily,
+                                  quarantine, raw_batch)
+from mappings.engine import Mapping
+from tests.conftest import TEST_PII_KEY
+from tests.metric_fixtures import empty, warehouse_engine  # noqa: F401
+from tests.test_mapping_engine import portal_dossier
+
+MAPPING = Mapping.load("dvc_portal_dossiers.yaml")
+DAY10, DAY11 = date(2025, 7, 10), date(2025, 7, 11)
+SON_LA, SON_LA_LISTING, TO_HIEU = "14", "H52", "03646"
+ONLINE, DIRECT = "2", "1"
+m = metric_online_filing_daily.c
+
+
+def a_record(n: int, channel: str = ONLINE, **changes) -> dict:
+    return portal_dossier(**{"MaHoSo": f"H52.1-250710-{n:04d}", "KenhThucHien": channel, "MaTinh": SON_LA,
+                             "MaXa": TO_HIEU, **changes})
+
+
+def without(record: dict, *names: str) -> dict:
+    return {k: v for k, v in record.items() if k not in names}
+
+
+RECORDS = [
+    a_record(1),                                               # loaded
+    a_record(2, DIRECT),                                       # loaded
+    without(a_record(3), "MaTTHC"),                            # quarantined, counts (procedure unknown)
+    without(a_record(4), "MaTinh"),                            # quarantined, counts in the listing's province
+    a_record(5, DIRECT, TaiLieuNop="not a list"),              # quarantined, counts
+    a_record(6, MaTinh="99", MaXa="99999"),                    # quarantined, counts under province 99
+    a_record(7, NgayTiepNhan="20990101080000", NgayNopHoSo="20990101070000"),  # receipt day in the future: out
+    {**without(a_record(8), "KenhThucHien"), "KenhNopHoSo": ONLINE, "PhienBanDuLieu": "2.1"},  # drift: out
+    without(a_record(9), "TrangThaiHoSo"),                     # status unknown: out
+]
+
+
+def _ingest(engine, records, batch_no=1):
+    return ingest_batch(engine, load_id=f"L{batch_no}", batch_no=batch_no, source="dvc_portal", mapping=MAPPING,
+                        batch=Batch("dossiers", SON_LA_LISTING, records), pii_key=TEST_PII_KEY)
+
+
+def _row(engine, day, level, code, breakdown="all", breakdown_code=""):
+    with engine.connect() as conn:
+        return conn.execute(select(metric_online_filing_daily).where(
+            m.day == day, m.unit_level == level, m.unit_code == code, m.breakdown == breakdown,
+            m.breakdown_code == breakdown_code)).mappings().one()
+
+
+def _figures(row):
+    """received, online, direct, rate, of which in quarantine"""
+    return (row["dossiers_received"], row["dossiers_online"], row["dossiers_direct"], row["online_rate_pct"],
+            row["dossiers_quarantined_included"])
+
+
+def _publish(engine, first=DAY10, last=DAY10):
+    with engine.begin() as conn:
+        return publish_online_filing_daily(conn, first, last, conn.scalar(select(func.now())))
+
+
+@pytest.fixture
+def ingested(empty):
+    with empty.begin() as conn:  # the module's earlier loads
+        conn.execute(delete(batch_reconciliation))
+        conn.execute(delete(raw_batch))
+    _ingest(empty, RECORDS)
+    return empty
+
+
+def test_every_fetched_record_is_loaded_or_quarantined_and_the_metric_inputs_stand_only_for_quarantined_ones(ingested):
+    with ingested.connect() as conn:
+        reconciled = conn.execute(select(batch_reconciliation.c.fetched, batch_reconciliation.c.loaded,
+                                         batch_reconciliation.c.quarantined)).one()
+        assert tuple(reconciled) == (9, 2, 7)
+        quarantined = set(conn.scalars(select(quarantine.c.record_key)))
+        kept = dict(conn.execute(select(dossier_metric_input.c.record_key, dossier_metric_input.c.province_code)).all())
+        assert set(conn.scalars(select(dossier.c.dossier_id))).isdisjoint(kept)
+    assert set(kept) <= quarantined
+    assert kept == {"H52.1-250710-0003": SON_LA, "H52.1-250710-0004": SON_LA, "H52.1-250710-0005": SON_LA,
+                    "H52.1-250710-0006": "99"}
+
+
+def test_a_dossier_quarantined_for_a_defect_outside_the_inputs_counts_for_its_province_and_commune(ingested):
+    _publish(ingested)
+    # Sơn La: 1, 3, 4 online; 2, 5 direct; 3, 4, 5 in quarantine (4 placed by its listing)
+    assert _figures(_row(ingested, DAY10, "province", SON_LA)) == (5, 3, 2, 60.0, 3)
+    assert _figures(_row(ingested, DAY10, "commune", TO_HIEU)) == (5, 3, 2, 60.0, 3)
+    assert _figures(_row(ingested, DAY10, "nation", "VN")) == (6, 4, 2, 66.67, 4)
+    assert _figures(_row(ingested, DAY10, "province", SON_LA, "procedure", "unknown")) == (1, 1, 0, 100.0, 1)
+
+
+def test_an_unknown_unit_code_is_counted_under_its_own_code_and_reported_as_unknown(ingested):
+    _publish(ingested)
+    foreign = _row(ingested, DAY10, "province", "99")
+    assert _figures(foreign) == (1, 1, 0, 100.0, 1)
+    assert foreign["unit_name"] == "unknown" and foreign["province_code"] == "99"
+    assert _figures(_row(ingested, DAY10, "commune", "99:unknown")) == (1, 1, 0, 100.0, 1)
+
+
+def test_a_period_rate_carries_how_many_quarantined_dossiers_it_includes(ingested):
+    rates = publish_online_filing_rate(ingested, DAY10, DAY10)
+    son_la = next(r for r in rates.provinces if r["unit_code"] == SON_LA)
+    assert (son_la["dossiers_received"], son_la["online_rate_pct"], son_la["dossiers_quarantined_included"]) == \
+        (5, 60.0, 3)
+    assert (rates.nation["dossiers_received"], rates.nation["dossiers_quarantined_included"]) == (6, 4)
+
+
+def test_a_day_without_dossiers_publishes_zero_counts_and_no_rate_for_every_unit(ingested):
+    _publish(ingested, DAY10, DAY11)
+    assert _figures(_row(ingested, DAY11, "province", SON_LA)) == (0, 0, 0, None, 0)
+    assert _figures(_row(ingested, DAY11, "commune", TO_HIEU)) == (0, 0, 0, None, 0)
+    assert _figures(_row(ingested, DAY11, "nation", "VN")) == (0, 0, 0, None, 0)
+
+
+def test_a_quarantined_dossier_that_later_loads_cleanly_counts_once_and_no_longer_as_quarantined(ingested):
+    _publish(ingested)
+    corrected = a_record(3, NgayCapNhat="20250710100000")  # the procedure code arrives
+    outcome = _ingest(ingested, [corrected], batch_no=2)
+    assert (outcome.loaded, outcome.quarantined) == (1, 0)
+    with ingested.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(dossier_metric_input)
+                           .where(dossier_metric_input.c.record_key == corrected["MaHoSo"])) == 0
+    assert _publish(ingested) == [DAY10]
+    assert _figures(_row(ingested, DAY10, "province", SON_LA)) == (5, 3, 2, 60.0, 2)
+
+
+def test_a_quarantined_dossier_whose_new_version_breaks_an_input_stops_counting(ingested):
+    _publish(ingested)
+    broken = without(a_record(5, DIRECT, TaiLieuNop="not a list", NgayCapNhat="20250710100000"), "TrangThaiHoSo")
+    _ingest(ingested, [broken], batch_no=2)
+    assert _publish(ingested) == [DAY10]
+    assert _figures(_row(ingested, DAY10, "province", SON_LA)) == (4, 3, 1, 75.0, 2)
+
+
+def test_a_metric_input_row_holds_no_personal_data():
+    result = MAPPING.apply([MAPPING.pii.scrub(without(a_record(3), "MaTTHC"), TEST_PII_KEY)], listing=SON_LA_LISTING)
+    ((_, row),) = result.metric_inputs
+    assert set(row) == {"status_code", "channel", "received_date", "province_code", "commune_code",
+                        "procedure_code", "updated_at"}
+    assert row["procedure_code"] is None and row["province_code"] == SON_LA
