@@ -26,7 +26,7 @@ CONTRACT = {
     "metric_online_filing_daily": {
         "day", "unit_level", "unit_code", "breakdown", "breakdown_code", "province_code", "unit_name",
         "dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel",
-        "online_rate_pct", "computed_at",
+        "online_rate_pct", "computed_at", "dossiers_quarantined_included",
     },
     "metric_readiness_criterion": {
         "report_date", "unit_level", "unit_code", "criterion", "communes", "communes_meeting", "meeting_pct",
@@ -39,7 +39,7 @@ CONTRACT = {
     "metric_online_filing_rate": {
         "unit_level", "unit_code", "period_start", "period_end", "unit_name", "dossiers_received",
         "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel", "online_rate_pct",
-        "computed_at",
+        "computed_at", "dossiers_quarantined_included",
     },
     "metric_connection_health_endpoint": {
         "system", "endpoint", "grain", "day", "hour", "calls", "calls_ok", "calls_http_4xx", "calls_http_5xx",
