@@ -12,15 +12,20 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from connectors.base import Batch
+from hub import pipeline
 from hub.metrics.online_daily import publish_online_filing_daily
 from hub.metrics.online_rate import publish_online_filing_rate
 from hub.pipeline import ingest_batch
 from hub.warehouse.schema import (batch_reconciliation, dossier, dossier_metric_input, metric_online_filing_daily,
                                   quarantine, raw_batch)
+from hub.warehouse.raw import iter_raw_records
 from mappings.engine import Mapping
+from sandbox.stack import SandboxStack
 from tests.conftest import TEST_PII_KEY
 from tests.metric_fixtures import empty, warehouse_engine  # noqa: F401
+from tests.test_faults_end_to_end import _configs
 from tests.test_mapping_engine import portal_dossier
+from tests.truth import online_counts
 
 MAPPING = Mapping.load("dvc_portal_dossiers.yaml")
 DAY10, DAY11 = date(2025, 7, 10), date(2025, 7, 11)
@@ -154,3 +159,43 @@ def test_a_metric_input_row_holds_no_personal_data():
     assert set(row) == {"status_code", "channel", "received_date", "province_code", "commune_code",
                         "procedure_code", "updated_at"}
     assert row["procedure_code"] is None and row["province_code"] == SON_LA
+
+
+# --- end to end: the sandbox portal serving record defects -------------------------------------------
+# Defects that break what the online rate reads (its receipt day, status or, by schema drift, channel):
+# those dossiers stay out. Every other defect leaves them counted.
+INPUT_DEFECTS = ("future_date", "schema_drift")
+RECORD_DEFECT_RATES = {"missing_mandatory": 0.05, "invalid_id": 0.05, "future_date": 0.03, "schema_drift": 0.03}
+
+
+@pytest.fixture(scope="module")
+def defective_portal():
+    with SandboxStack("demo") as stack:
+        for defect, rate in RECORD_DEFECT_RATES.items():
+            stack.faults["dvc_portal"].set(defect, rate)
+        yield stack
+
+
+def test_with_record_defects_on_the_published_counts_are_the_definitions_less_the_dossiers_whose_inputs_broke(
+        defective_portal, settings, engine):
+    scenario = defective_portal.scenario
+    report = pipeline.sync_source("dvc_portal", settings, system=_configs(defective_portal)["dvc_portal"])
+    assert report.status == "succeeded" and report.fetched == report.loaded + report.quarantined
+    rates = pipeline.publish(settings, scenario.period_start, scenario.period_end)
+
+    ledger = defective_portal.ledger
+    without_status = {r.record_key for r in iter_raw_records(engine, "dvc_portal", "dossiers")
+                      if "TrangThaiHoSo" not in r.decoded()}
+    out = set().union(*(ledger.keys_with_defect("dvc_portal", d) for d in INPUT_DEFECTS)) | without_status
+    hit = set().union(*(ledger.keys_with_defect("dvc_portal", d) for d in RECORD_DEFECT_RATES)) - out
+    kept = [(hxx, r) for hxx, r in defective_portal.portal_app.state.data.all_records() if r["MaHoSo"] not in out]
+    truth = online_counts(kept, scenario.period_start, scenario.period_end)
+    published = {r["unit_code"]: (r["dossiers_received"], r["dossiers_online"]) for r in rates.provinces
+                 if r["dossiers_received"]}
+    assert published == truth
+    with engine.connect() as conn:
+        quarantined_kept = set(conn.scalars(select(dossier_metric_input.c.record_key)))
+    assert quarantined_kept and quarantined_kept <= hit
+    assert rates.nation["dossiers_quarantined_included"] == sum(
+        1 for hxx, r in kept if r["MaHoSo"] in quarantined_kept
+        and online_counts([(hxx, r)], scenario.period_start, scenario.period_end))
