@@ -16,8 +16,7 @@ from hub import pipeline
 from hub.metrics.online_daily import publish_online_filing_daily
 from hub.metrics.online_rate import publish_online_filing_rate
 from hub.pipeline import ingest_batch
-from hub.warehouse.schema import (batch_reconciliation, dossier, dossier_metric_input, metric_online_filing_daily,
-                                  quarantine, raw_batch)
+from hub.warehouse.schema import batch_reconciliation, dossier, dossier_metric_input, quarantine, raw_batch
 from hub.warehouse.raw import iter_raw_records
 from mappings.engine import Mapping
 from sandbox.stack import SandboxStack
@@ -25,13 +24,13 @@ from tests.conftest import TEST_PII_KEY
 from tests.metric_fixtures import empty, warehouse_engine  # noqa: F401
 from tests.test_faults_end_to_end import _configs
 from tests.test_mapping_engine import portal_dossier
+from tests.test_metrics_online_daily import _row
 from tests.truth import online_counts
 
 MAPPING = Mapping.load("dvc_portal_dossiers.yaml")
 DAY10, DAY11 = date(2025, 7, 10), date(2025, 7, 11)
 SON_LA, SON_LA_LISTING, TO_HIEU = "14", "H52", "03646"
 ONLINE, DIRECT = "2", "1"
-m = metric_online_filing_daily.c
 
 
 def a_record(n: int, channel: str = ONLINE, **changes) -> dict:
@@ -59,13 +58,6 @@ RECORDS = [
 def _ingest(engine, records, batch_no=1):
     return ingest_batch(engine, load_id=f"L{batch_no}", batch_no=batch_no, source="dvc_portal", mapping=MAPPING,
                         batch=Batch("dossiers", SON_LA_LISTING, records), pii_key=TEST_PII_KEY)
-
-
-def _row(engine, day, level, code, breakdown="all", breakdown_code=""):
-    with engine.connect() as conn:
-        return conn.execute(select(metric_online_filing_daily).where(
-            m.day == day, m.unit_level == level, m.unit_code == code, m.breakdown == breakdown,
-            m.breakdown_code == breakdown_code)).mappings().one()
 
 
 def _figures(row):
