@@ -73,7 +73,7 @@ CONTRACT = {
     "metric_decision766": {
         "month", "unit_code", "indicator_code", "unit_name", "unit_known", "indicator_no", "numerator", "denominator",
         "rate_pct", "portal_numerator", "portal_denominator", "portal_rate_pct", "difference_pct", "likely_cause",
-        "computed_at",
+        "computed_at", "dossiers_quarantined_included",
     },
 }
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from connectors.base import Batch
 from hub import pipeline
+from hub.metrics.decision766 import publish_decision766
 from hub.metrics.online_daily import publish_online_filing_daily
 from hub.metrics.online_rate import publish_online_filing_rate
 from hub.pipeline import ingest_batch
@@ -21,7 +22,7 @@ from hub.warehouse.raw import iter_raw_records
 from mappings.engine import Mapping
 from sandbox.stack import SandboxStack
 from tests.conftest import TEST_PII_KEY
-from tests.metric_fixtures import empty, warehouse_engine  # noqa: F401
+from tests.metric_fixtures import LOADED, a_dossier, empty, warehouse_engine  # noqa: F401
 from tests.test_faults_end_to_end import _configs
 from tests.test_mapping_engine import portal_dossier
 from tests.test_metrics_online_daily import _row
@@ -152,6 +153,35 @@ def test_a_metric_input_row_holds_no_personal_data():
                         "procedure_code", "updated_at"}
     assert row["procedure_code"] is None and row["province_code"] == SON_LA
 
+
+
+def a_metric_input(key: str, province: str, channel: str, status: int = 4, day: date = DAY10) -> dict:
+    return {"source": "dvc_portal", "record_key": key, "payload_sha256": "0" * 64, "status_code": status,
+            "channel": channel, "received_date": day, "province_code": province, "commune_code": None,
+            "procedure_code": None, "updated_at": LOADED, "load_id": "L", "loaded_at": LOADED}
+
+
+def test_decision_766_counts_quarantined_dossiers_where_their_inputs_answer_the_indicator(empty):
+    with empty.begin() as conn:
+        conn.execute(insert(dossier), [a_dossier(1, SON_LA, "online"), a_dossier(2, SON_LA, "direct")])
+        conn.execute(insert(dossier_metric_input), [
+            a_metric_input("Q-1", SON_LA, "online"),
+            a_metric_input("Q-2", SON_LA, "direct", status=3),  # refused at reception: never counted
+            a_metric_input("Q-3", "99", "online"),  # a province code the units do not know
+        ])
+    rows = {(r["unit_code"], r["indicator_code"]): r for r in publish_decision766(empty, DAY10, DAY10)}
+
+    def figures(unit, indicator):
+        row = rows[(unit, indicator)]
+        return row["numerator"], row["denominator"], row["rate_pct"], row["dossiers_quarantined_included"]
+
+    assert figures(SON_LA, "ONLINE_FILING_FORM") == (2, 3, 66.67, 1)
+    assert figures(SON_LA, "DOSSIER_SYNC") == (3, None, None, 1)  # the portal reported nothing to set it beside
+    # the slim row says nothing of VNeID accounts: only the loaded dossiers answer 4.5b
+    assert figures(SON_LA, "CITIZEN_DATA_CONNECTED_DOSSIER") == (0, 2, 0.0, 0)
+    assert figures("99", "ONLINE_FILING_FORM") == (1, 1, 100.0, 1) and rows[("99", "DOSSIER_SYNC")]["unit_known"] is False
+    assert figures("VN", "ONLINE_FILING_FORM") == (3, 4, 75.0, 2)
+    assert figures("01", "ONLINE_FILING_FORM") == (0, 0, None, 0)  # a province without dossiers still has its row
 
 # --- end to end: the sandbox portal serving record defects -------------------------------------------
 # Defects that break what the online rate reads (its receipt day, status or, by schema drift, channel):

@@ -48,9 +48,10 @@ def likely_cause(hub: ChannelCounts, portal: ChannelCounts) -> str | None:
     return None
 
 
-def hub_channel_counts(*keys):
-    """Dossiers received per ``keys``, by channel (missing counted apart, and within direct)."""
-    d = dossier.c
+def hub_channel_counts(*keys, table=dossier):
+    """Dossiers received per ``keys``, by channel (missing counted apart, and within direct); ``table``:
+    the dossiers, or the metric inputs of quarantined ones (dossier_metric_input, same columns)."""
+    d = table.c
     return (select(*keys, func.count().label("total"), count_if(d.channel == "online").label("online"),
                    count_if(d.channel == "direct").label("direct"), count_if(d.channel == "postal").label("postal"),
                    count_if(d.channel == "unknown").label("no_channel"))

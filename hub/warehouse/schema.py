@@ -686,4 +686,6 @@ metric_decision766 = Table(
     Column("difference_pct", Float),  # rate_pct − portal_rate_pct
     Column("likely_cause", String(64)),
     Column("computed_at", UTC, nullable=False),
+    # Of the counts: dossiers in quarantine for a defect outside their metric inputs (1.4 and 3.3 only)
+    Column("dossiers_quarantined_included", Count, nullable=False, server_default="0"),
 )

@@ -1,4 +1,4 @@
-"""metric inputs of quarantined dossiers: dossier_metric_input; dossiers_quarantined_included on the online metrics
+"""metric inputs of quarantined dossiers: dossier_metric_input; dossiers_quarantined_included on the online metrics and 766
 
 Revision ID: 0012
 Revises: 0011
@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('source', 'record_key', name=op.f('pk_dossier_metric_input'))
     )
     op.create_index('ix_dossier_metric_input_received_date', 'dossier_metric_input', ['received_date'], unique=False)
-    for table in ('metric_online_filing_rate', 'metric_online_filing_daily'):
+    for table in ('metric_online_filing_rate', 'metric_online_filing_daily', 'metric_decision766'):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column('dossiers_quarantined_included', COUNT, nullable=False, server_default='0'))
     with op.batch_alter_table('metric_online_filing_daily') as batch:
@@ -46,7 +46,7 @@ def downgrade() -> None:
     with op.batch_alter_table('metric_online_filing_daily') as batch:
         batch.alter_column('province_code', type_=sa.String(length=2), existing_type=sa.String(length=8),
                            existing_nullable=True)
-    for table in ('metric_online_filing_daily', 'metric_online_filing_rate'):
+    for table in ('metric_decision766', 'metric_online_filing_daily', 'metric_online_filing_rate'):
         with op.batch_alter_table(table) as batch:
             batch.drop_column('dossiers_quarantined_included')
     op.drop_index('ix_dossier_metric_input_received_date', table_name='dossier_metric_input')
