@@ -54,7 +54,7 @@ CONTRACT = {
         "province_code", "period_start", "period_end", "portal_as_of", "portal_total", "portal_online",
         "portal_direct", "portal_postal", "portal_ratio_pct", "hub_total", "hub_online", "hub_direct", "hub_postal",
         "hub_no_channel", "hub_ratio_pct", "total_difference", "online_difference", "status", "likely_cause",
-        "computed_at",
+        "computed_at", "hub_quarantined_included",
     },
     "metric_dossier_reduction_day": {
         "day", "unit_level", "unit_code", "unit_name", "unit_known", "dossiers_received", "dossiers_reusing_data",

@@ -14,10 +14,12 @@ from sqlalchemy import delete, func, insert, select
 from connectors.base import Batch
 from hub import pipeline
 from hub.metrics.decision766 import publish_decision766
+from hub.metrics.portal_consistency import publish_portal_consistency
 from hub.metrics.online_daily import publish_online_filing_daily
 from hub.metrics.online_rate import publish_online_filing_rate
 from hub.pipeline import ingest_batch
-from hub.warehouse.schema import batch_reconciliation, dossier, dossier_metric_input, quarantine, raw_batch
+from hub.warehouse.schema import (batch_reconciliation, dossier, dossier_metric_input, portal_reported_online,
+                                  quarantine, raw_batch)
 from hub.warehouse.raw import iter_raw_records
 from mappings.engine import Mapping
 from sandbox.stack import SandboxStack
@@ -182,6 +184,23 @@ def test_decision_766_counts_quarantined_dossiers_where_their_inputs_answer_the_
     assert figures("99", "ONLINE_FILING_FORM") == (1, 1, 100.0, 1) and rows[("99", "DOSSIER_SYNC")]["unit_known"] is False
     assert figures("VN", "ONLINE_FILING_FORM") == (3, 4, 75.0, 2)
     assert figures("01", "ONLINE_FILING_FORM") == (0, 0, None, 0)  # a province without dossiers still has its row
+
+
+def test_the_portals_own_totals_are_set_beside_the_dossiers_the_hub_holds_quarantined_ones_included(empty):
+    july = (date(2025, 7, 1), date(2025, 7, 31))
+    with empty.begin() as conn:
+        conn.execute(insert(dossier), [a_dossier(1, SON_LA, "online"), a_dossier(2, SON_LA, "direct")])
+        conn.execute(insert(dossier_metric_input), [a_metric_input("Q-1", SON_LA, "online")])
+        conn.execute(insert(portal_reported_online), [{
+            "province_code": SON_LA, "period_start": july[0], "period_end": july[1], "channel_total": 3,
+            "channel_online": 2, "channel_direct": 1, "channel_postal": 0, "ratio_pct": 66.67, "updated_at": LOADED,
+            "load_id": "L", "loaded_at": LOADED}])
+    (consistency,) = publish_portal_consistency(empty)
+    assert (consistency["hub_total"], consistency["hub_online"], consistency["total_difference"],
+            consistency["likely_cause"], consistency["hub_quarantined_included"]) == (3, 2, 0, None, 1)
+    sync = next(r for r in publish_decision766(empty, *july)
+                if (r["unit_code"], r["indicator_code"]) == (SON_LA, "DOSSIER_SYNC"))
+    assert (sync["numerator"], sync["denominator"], sync["rate_pct"], sync["likely_cause"]) == (3, 3, 100.0, None)
 
 # --- end to end: the sandbox portal serving record defects -------------------------------------------
 # Defects that break what the online rate reads (its receipt day, status or, by schema drift, channel):

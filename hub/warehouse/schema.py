@@ -617,6 +617,8 @@ metric_portal_consistency = Table(
     Column("status", String(8), nullable=False),  # green | yellow | red
     Column("likely_cause", String(64)),
     Column("computed_at", UTC, nullable=False),
+    # Of hub_total: dossiers in quarantine for a defect outside their metric inputs (dossier_metric_input)
+    Column("hub_quarantined_included", Count, nullable=False, server_default="0"),
 )
 
 # Dossier reduction per local day and unit (nation, province, commune, procedure): additive counts.

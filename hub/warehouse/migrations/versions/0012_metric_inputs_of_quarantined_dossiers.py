@@ -1,4 +1,4 @@
-"""metric inputs of quarantined dossiers: dossier_metric_input; dossiers_quarantined_included on the online metrics and 766
+"""metric inputs of quarantined dossiers: dossier_metric_input; dossiers_quarantined_included on the online metrics, 766 and portal consistency
 
 Revision ID: 0012
 Revises: 0011
@@ -36,6 +36,8 @@ def upgrade() -> None:
     for table in ('metric_online_filing_rate', 'metric_online_filing_daily', 'metric_decision766'):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column('dossiers_quarantined_included', COUNT, nullable=False, server_default='0'))
+    with op.batch_alter_table('metric_portal_consistency') as batch:
+        batch.add_column(sa.Column('hub_quarantined_included', COUNT, nullable=False, server_default='0'))
     with op.batch_alter_table('metric_online_filing_daily') as batch:
         # a province code the units do not know is published as received (up to 8 characters)
         batch.alter_column('province_code', type_=sa.String(length=8), existing_type=sa.String(length=2),
@@ -43,6 +45,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('metric_portal_consistency') as batch:
+        batch.drop_column('hub_quarantined_included')
     with op.batch_alter_table('metric_online_filing_daily') as batch:
         batch.alter_column('province_code', type_=sa.String(length=2), existing_type=sa.String(length=8),
                            existing_nullable=True)
