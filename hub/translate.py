@@ -112,9 +112,15 @@ def translate_batch(batch: Batch, mapping: Mapping, pii_key: bytes, fingerprint:
     quarantine += [_quarantine_row(f"sha256:{hashlib.sha256(payload).hexdigest()}", payload, reason)
                    for payload, reason in rejects]
     landed = [encoded[i] for i in changed]
+    # Records quarantined before with the same payload keep their reason unmapped, but their metric
+    # inputs are taken again: a warehouse quarantined before metric inputs existed gets them on a re-read.
+    unmapped = [i for i, _ in still_bad]
+    kept_inputs = [(changed[i], row) for i, row in result.metric_inputs]
+    kept_inputs += [(unmapped[i], row) for i, row in
+                    mapping.metric_input_rows([scrubbed[i] for i in unmapped], listing=batch.partition)]
     held = set(known) | {keys[changed[i]] for i in range(len(changed)) if i not in bad}
-    metric_inputs = [{**row, "record_key": keys[changed[i]], "payload_sha256": hashlib.sha256(encoded[changed[i]]).hexdigest()}
-                     for i, row in result.metric_inputs if keys[changed[i]] not in held]
+    metric_inputs = [{**row, "record_key": keys[i], "payload_sha256": hashlib.sha256(encoded[i]).hexdigest()}
+                     for i, row in kept_inputs if keys[i] not in held]
     return LoadBatch(
         stream=batch.stream, partition=batch.partition, target=mapping.target, fetched=batch.fetched,
         rows=rows, children=result.children, quarantine=quarantine,
@@ -123,7 +129,7 @@ def translate_batch(batch: Batch, mapping: Mapping, pii_key: bytes, fingerprint:
         raw_payload=_compressor().compress(b"\n".join(landed)) if landed else b"",
         raw_encoding=RAW_ENCODING, checkpoint=batch.checkpoint,
         metric_input_target=mapping.metric_inputs.target if mapping.metric_inputs else None,
-        metric_inputs=metric_inputs, metric_inputs_void=[keys[i] for i in changed],
+        metric_inputs=metric_inputs, metric_inputs_void=[keys[i] for i in changed + unmapped],
     )
 
 

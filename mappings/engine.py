@@ -267,6 +267,21 @@ class Mapping:
                 children[child.target] += map(child.rules.output, child_rows) if child.rules.hidden else child_rows
         return MappingResult(rows, quarantined, children, metric_inputs)
 
+    def metric_input_rows(self, records: list[dict], listing: str | None = None) -> list[tuple[int, dict]]:
+        """(index, metric input row) of records known to be quarantined (with the same payload before),
+        without mapping them whole again: what ``apply`` would have handed the metrics for them."""
+        if self._metric_inputs is None:
+            return []
+        context = batch_context(listing)
+        found = []
+        for index, record in enumerate(records):
+            if self.known_fields is not None and self._unknown_fields(record):
+                continue
+            row = self._metric_inputs.row(record, context)
+            if row is not None:
+                found.append((index, row))
+        return found
+
     def _unknown_fields(self, record: dict) -> str | None:
         unknown = sorted(k for k in record if k not in self.known_fields and not str(k).endswith("__kind"))
         return f"unexpected field(s) {', '.join(map(str, unknown))}: schema drift" if unknown else None

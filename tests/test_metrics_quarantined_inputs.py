@@ -148,6 +148,15 @@ def test_a_quarantined_dossier_whose_new_version_breaks_an_input_stops_counting(
     assert _figures(_row(ingested, DAY10, "province", SON_LA)) == (4, 3, 1, 75.0, 2)
 
 
+def test_a_re_read_gives_records_quarantined_before_metric_inputs_existed_their_inputs(ingested):
+    with ingested.begin() as conn:  # a warehouse whose quarantine predates migration 0012
+        conn.execute(delete(dossier_metric_input))
+    outcome = _ingest(ingested, RECORDS, batch_no=2)
+    assert (outcome.loaded, outcome.quarantined, outcome.unchanged) == (2, 7, 2)
+    _publish(ingested)
+    assert _figures(_row(ingested, DAY10, "province", SON_LA)) == (5, 3, 2, 60.0, 3)
+
+
 def test_a_metric_input_row_holds_no_personal_data():
     result = MAPPING.apply([MAPPING.pii.scrub(without(a_record(3), "MaTTHC"), TEST_PII_KEY)], listing=SON_LA_LISTING)
     ((_, row),) = result.metric_inputs
