@@ -18,6 +18,7 @@ from hub.metrics.portal_consistency import publish_portal_consistency
 from hub.metrics.online_daily import publish_online_filing_daily
 from hub.metrics.online_rate import publish_online_filing_rate
 from hub.pipeline import ingest_batch
+from hub.reports.html import write_report
 from hub.warehouse.schema import (batch_reconciliation, dossier, dossier_metric_input, portal_reported_online,
                                   quarantine, raw_batch)
 from hub.warehouse.raw import iter_raw_records
@@ -119,6 +120,16 @@ def test_a_period_rate_carries_how_many_quarantined_dossiers_it_includes(ingeste
     assert (son_la["dossiers_received"], son_la["online_rate_pct"], son_la["dossiers_quarantined_included"]) == \
         (5, 60.0, 3)
     assert (rates.nation["dossiers_received"], rates.nation["dossiers_quarantined_included"]) == (6, 4)
+
+
+def test_the_report_shows_how_many_quarantined_dossiers_each_rate_includes(ingested, tmp_path):
+    publish_online_filing_rate(ingested, DAY10, DAY10)
+    html = write_report(ingested, tmp_path, "en").read_text(encoding="utf-8")
+    table = html[html.index('<table id="online-rate">'):]
+    table = table[:table.index("</table>")]
+    assert "<th>Of which quarantined</th>" in table
+    son_la = next(row for row in table.split("<tr")[1:] if "Sơn La" in row)
+    assert son_la.rstrip().endswith("<td>3</td></tr>")
 
 
 def test_a_day_without_dossiers_publishes_zero_counts_and_no_rate_for_every_unit(ingested):
