@@ -5,7 +5,9 @@ For every record, in this order:
 2. the scrubbed record is encoded once (sorted keys) - these exact bytes are the raw landing;
 3. its digest (BLAKE2b of those bytes, keyed by the mapping's fingerprint) is compared with the one
    stored beside its canonical row: an unchanged record costs no mapping and no write;
-4. changed records are mapped; rows that fail a rule go to quarantine with every reason.
+4. changed records are mapped; rows that fail a rule go to quarantine with every reason, and those
+   whose defect leaves the metric inputs intact hand the metrics a slim row (``metric_inputs``),
+   unless the warehouse already holds a canonical row for the record (it counts through that).
 
 Nothing here touches the database: stored digests come through a lookup the caller passes in.
 """
@@ -100,7 +102,7 @@ def translate_batch(batch: Batch, mapping: Mapping, pii_key: bytes, fingerprint:
             changed = [i for i in changed if i not in seen_bad]
     if on_changed is not None and changed:
         on_changed([originals[i] for i in changed])
-    result = mapping.apply([scrubbed[i] for i in changed])
+    result = mapping.apply([scrubbed[i] for i in changed], listing=batch.partition)
 
     bad = dict(result.quarantined)
     loaded_digests = [digests[changed[i]] for i in range(len(changed)) if i not in bad]
@@ -110,6 +112,15 @@ def translate_batch(batch: Batch, mapping: Mapping, pii_key: bytes, fingerprint:
     quarantine += [_quarantine_row(f"sha256:{hashlib.sha256(payload).hexdigest()}", payload, reason)
                    for payload, reason in rejects]
     landed = [encoded[i] for i in changed]
+    # Records quarantined before with the same payload keep their reason unmapped, but their metric
+    # inputs are taken again: a warehouse quarantined before metric inputs existed gets them on a re-read.
+    unmapped = [i for i, _ in still_bad]
+    kept_inputs = [(changed[i], row) for i, row in result.metric_inputs]
+    kept_inputs += [(unmapped[i], row) for i, row in
+                    mapping.metric_input_rows([scrubbed[i] for i in unmapped], listing=batch.partition)]
+    held = set(known) | {keys[changed[i]] for i in range(len(changed)) if i not in bad}
+    metric_inputs = [{**row, "record_key": keys[i], "payload_sha256": hashlib.sha256(encoded[i]).hexdigest()}
+                     for i, row in kept_inputs if keys[i] not in held]
     return LoadBatch(
         stream=batch.stream, partition=batch.partition, target=mapping.target, fetched=batch.fetched,
         rows=rows, children=result.children, quarantine=quarantine,
@@ -117,6 +128,8 @@ def translate_batch(batch: Batch, mapping: Mapping, pii_key: bytes, fingerprint:
         raw_keys=[keys[i].replace("\n", " ") for i in changed],
         raw_payload=_compressor().compress(b"\n".join(landed)) if landed else b"",
         raw_encoding=RAW_ENCODING, checkpoint=batch.checkpoint,
+        metric_input_target=mapping.metric_inputs.target if mapping.metric_inputs else None,
+        metric_inputs=metric_inputs, metric_inputs_void=[keys[i] for i in changed + unmapped],
     )
 
 

@@ -292,10 +292,49 @@ def flag(rule, scope: Scope):
     return _lookup(rule, FLAG_CODES, f"{rule.label}: unknown code")
 
 
-@rule_type("province")
+UNKNOWN_UNIT_CHOICES = ("quarantine", "keep")
+UNIT_CODE_LENGTH = 8  # the longest unit code kept as received
+
+
+def _unknown_unit(rule) -> str:
+    choice = rule.options.get("unknown", "quarantine")
+    if choice not in UNKNOWN_UNIT_CHOICES:
+        raise MappingError(f"unknown: {choice!r} is not one of {', '.join(UNKNOWN_UNIT_CHOICES)}")
+    return choice
+
+
+def _kept_as_received(rule, text: str):
+    """A unit code the reference units do not know, kept so a metric counts it under its own code."""
+    if len(text) > UNIT_CODE_LENGTH:
+        return None, f"{rule.label}: longer than {UNIT_CODE_LENGTH} characters"
+    return text, None
+
+
+@rule_type("province", options=("unknown", "listing"))
 def province(rule, scope: Scope):
-    """Any province code a record may carry (GSO, pre-merger GSO, portal Hxx) -> the current GSO code."""
-    return _lookup(rule, load_admin_units().province_crosswalk(), f"{rule.label}: unknown province code")
+    """Any province code a record may carry (GSO, pre-merger GSO, portal Hxx) -> the current GSO code.
+    ``unknown: keep`` keeps a code the units do not know as received instead of rejecting it;
+    ``listing: true`` takes the province of the listing the record came in when it names none."""
+    crosswalk = load_admin_units().province_crosswalk()
+    unknown = f"{rule.label}: unknown province code"
+    if _unknown_unit(rule) == "keep":
+        def check(text: str, row: dict, context: Context):
+            value = crosswalk.get(text)
+            return (value, None) if value is not None else _kept_as_received(rule, text)
+
+        convert = from_text(rule, check)
+    else:
+        convert = _lookup(rule, crosswalk, unknown)
+    if not rule.options.get("listing"):
+        return convert
+
+    def or_listed(record: dict, row: dict, context: Context):
+        value, error = convert(record, row, context)
+        if value is None and error is None and context.listing is not None:
+            return crosswalk.get(context.listing), None
+        return value, error
+
+    return or_listed
 
 
 @lru_cache(maxsize=1)
@@ -304,10 +343,11 @@ def _commune_tables() -> tuple[frozenset[str], dict[str, str]]:
     return frozenset(units.communes), units.old_commune_resolution()
 
 
-@rule_type("commune", options=("as_of", "ambiguous"))
+@rule_type("commune", options=("as_of", "ambiguous", "unknown"))
 def commune(rule, scope: Scope):
     """A commune code as of the record's date: before 1 July 2025 codes are pre-merger codes and go
-    through the crosswalk; after it they must be current, though stale pre-merger codes still map."""
+    through the crosswalk; after it they must be current, though stale pre-merger codes still map.
+    ``unknown: keep`` keeps a code the units do not know as received instead of rejecting it."""
     current, old_to_new = _commune_tables()
     as_of = scope.earlier_of_type(rule, "as_of", ("datetime", "now")) if "as_of" in rule.options else None
     merger = LOCAL.to_utc(datetime.combine(MERGER_EFFECTIVE, datetime.min.time()))
@@ -315,6 +355,7 @@ def commune(rule, scope: Scope):
     if ambiguous not in ("quarantine", "null"):
         raise MappingError(f"ambiguous: {ambiguous!r} is not one of quarantine, null")
     unknown = f"{rule.label}: unknown commune code"
+    keep_unknown = _unknown_unit(rule) == "keep"
     split = f"{rule.label}: pre-merger commune split across several new communes" \
         if rule.required or ambiguous == "quarantine" else None
 
@@ -325,7 +366,7 @@ def commune(rule, scope: Scope):
                 return text, None
         value = old_to_new.get(text)
         if value is None:
-            return None, unknown
+            return _kept_as_received(rule, text) if keep_unknown else (None, unknown)
         if value == AMBIGUOUS:
             return None, split
         return value, None
@@ -424,8 +465,8 @@ def now(rule, scope: Scope):
     return convert
 
 
-def batch_context() -> Context:
+def batch_context(listing: str | None = None) -> Context:
     """The clock of one batch: every record of it is judged against the same "now"."""
     utc_now = datetime.now(UTC)
-    return Context(utc_now, datetime.combine(LOCAL.local_date(utc_now), datetime.min.time()))
+    return Context(utc_now, datetime.combine(LOCAL.local_date(utc_now), datetime.min.time()), listing=listing)
 

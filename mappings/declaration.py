@@ -49,6 +49,13 @@ class ChildSection(StrictModel):
     fields: Rules = Field(min_length=1, description="output field -> rule")
 
 
+class MetricInputsSection(StrictModel):
+    """What the metrics need of a record quarantined for something else, so that it still counts."""
+
+    target: str
+    fields: Rules = Field(min_length=1, description="output field -> rule; a failing rule not required leaves it empty")
+
+
 class MappingFile(StrictModel):
     """A mapping file: mappings/<source>_<stream>.yaml."""
 
@@ -60,6 +67,7 @@ class MappingFile(StrictModel):
     children: list[ChildSection] = Field(default_factory=list)
     pii: PiiSection | None = None
     verify: VerifySection | None = None
+    metric_inputs: MetricInputsSection | None = None
     # Schema drift guard: "quarantine" quarantines a record carrying a top-level field the mapping
     # does not know (neither mapped, nor dropped as personal data, nor listed under ``ignore``).
     unknown_fields: Literal["quarantine"] | None = None
@@ -147,6 +155,20 @@ class ChildMapping:
                    fields=tuple(FieldRule.parse(name, rule, f"{where}.fields") for name, rule in spec.fields.items()))
 
 
+@dataclass(frozen=True)
+class MetricInputMapping:
+    """The slim row a quarantined record leaves for the metrics: kept when every required rule
+    holds; a rule not required that fails leaves its field empty."""
+
+    target: str
+    fields: tuple[FieldRule, ...]
+
+    @classmethod
+    def parse(cls, spec: MetricInputsSection) -> "MetricInputMapping":
+        return cls(target=spec.target, fields=tuple(FieldRule.parse(name, rule, "metric_inputs.fields")
+                                                     for name, rule in spec.fields.items()))
+
+
 def parse_mapping(raw: Any) -> dict[str, Any]:
     """The arguments of ``Mapping`` declared by a mapping file's content."""
     declared = strict_yaml.validate(MappingFile, raw, None, MappingError)
@@ -160,6 +182,7 @@ def parse_mapping(raw: Any) -> dict[str, Any]:
         fields=tuple(FieldRule.parse(name, spec) for name, spec in declared.fields.items()),
         children=tuple(ChildMapping.parse(spec, f"children[{i}]") for i, spec in enumerate(declared.children)),
         verify=declared.verify.model_dump() if declared.verify else None,
+        metric_inputs=MetricInputMapping.parse(declared.metric_inputs) if declared.metric_inputs else None,
         known_fields=_known_fields(raw) if declared.unknown_fields == "quarantine" else None,
     )
 
@@ -169,7 +192,7 @@ def _known_fields(raw: dict) -> frozenset[str]:
     pii = raw.get("pii") or {}
     names.update(pii.get("drop", []))
     names.update(name.split("[].")[0] for name in pii.get("hash", []))
-    for spec in raw["fields"].values():
+    for spec in [*raw["fields"].values(), *((raw.get("metric_inputs") or {}).get("fields") or {}).values()]:
         sources = (spec or {}).get("from", ())
         names.update(top_level_field(source) for source in ((sources,) if isinstance(sources, str) else sources))
     for child in raw.get("children") or []:

@@ -33,10 +33,14 @@ load, ``declaration.py``):
   verify                  system, id, name: whom to check against a national register first
   unknown_fields          quarantine: a record with a field the mapping does not know is schema
                           drift; ``ignore`` lists the fields known but not mapped
+  metric_inputs           target, fields: the slim row (no personal data) a quarantined record
+                          leaves so the metrics still count it; kept when its required rules
+                          hold (a defect outside the metric inputs), a failing rule not required
+                          leaves its field empty; never for schema drift (no field can be trusted)
 
 A record whose rules fail goes to quarantine with every reason ("; "-joined: its rules' in order,
 then each child mapping's, prefixed "<list>[]: ", then schema drift); the batch goes on. A record
-is loaded or quarantined whole, children included. Each rule compiles once, when the mapping
+is loaded or quarantined whole, children included; a quarantined one may leave a metric input row. Each rule compiles once, when the mapping
 loads, into a converter from the registry (``registry.py``, ``converters.py``).
 """
 from __future__ import annotations
@@ -49,7 +53,7 @@ from typing import Any, Callable
 import yaml
 
 from mappings.converters import MAPPINGS_DIR, batch_context, code_lists
-from mappings.declaration import ChildMapping, FieldRule, parse_mapping
+from mappings.declaration import ChildMapping, FieldRule, MetricInputMapping, parse_mapping
 from mappings.pii import PiiPolicy
 from mappings.registry import Context, Converter, MappingError, Scope
 
@@ -61,6 +65,7 @@ class MappingResult:
     rows: list[dict]
     quarantined: list[tuple[int, str]]  # (index in the input batch, reason)
     children: dict[str, list[dict]] = field(default_factory=dict)  # child table -> rows of loaded records
+    metric_inputs: list[tuple[int, dict]] = field(default_factory=list)  # (index, row) of quarantined records
 
 
 RecordConverter = Callable[[dict, Context], tuple[dict, "list[tuple[int, str]] | None"]]
@@ -148,7 +153,7 @@ class _Children:
             return [], [self.not_a_list]
         if not elements:
             return [], []
-        context = Context(context.utc_now, context.local_today, parent_row)
+        context = context._replace(parent=parent_row)
         rows, by_slot = [], {}
         for element in elements:
             row, errors = self.rules.convert(element, context)
@@ -157,6 +162,31 @@ class _Children:
                 by_slot.setdefault(slot, set()).add(message)
         reasons = [self.prefix + "; ".join(sorted(by_slot[slot])) for slot in sorted(by_slot)]
         return rows, reasons
+
+
+@dataclass(frozen=True)
+class _MetricInputs:
+    """A metric input mapping compiled: its row for one quarantined record, or None when a required
+    rule fails (the defect touches the metric inputs themselves)."""
+
+    target: str
+    rules: _Rules
+    required_rules: frozenset[int]
+    names: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, declared: MetricInputMapping) -> "_MetricInputs":
+        return cls(declared.target, _Rules.compile(declared.fields, "metric_inputs.fields"),
+                   frozenset(k for k, rule in enumerate(declared.fields) if rule.required),
+                   tuple(rule.name for rule in declared.fields))
+
+    def row(self, record: dict, context: Context) -> dict | None:
+        row, errors = self.rules.convert(record, context)
+        for slot, _ in errors or ():
+            if slot // 2 in self.required_rules:
+                return None
+            row[self.names[slot // 2]] = None
+        return self.rules.output(row)
 
 
 @dataclass(frozen=True)
@@ -174,13 +204,18 @@ class Mapping:
     # Schema drift guard: when set, a record carrying a top-level field the mapping does not know
     # (neither mapped, nor dropped as personal data, nor listed under ``ignore``) is quarantined.
     known_fields: frozenset[str] | None = None
+    # What a record quarantined for a defect outside the metric inputs still hands the metrics.
+    metric_inputs: MetricInputMapping | None = None
     _rules: _Rules = field(init=False, repr=False, compare=False)
     _children: tuple[_Children, ...] = field(init=False, repr=False, compare=False)
+    _metric_inputs: "_MetricInputs | None" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_rules", _Rules.compile(self.fields, "fields"))
         object.__setattr__(self, "_children", tuple(
             _Children.compile(child, i, self.fields) for i, child in enumerate(self.children)))
+        object.__setattr__(self, "_metric_inputs",
+                           _MetricInputs.compile(self.metric_inputs) if self.metric_inputs else None)
 
     @classmethod
     def load(cls, path: str | Path) -> "Mapping":
@@ -200,10 +235,12 @@ class Mapping:
             return ""
         return ":".join("" if part is None else str(part) for part in parts)
 
-    def apply(self, records: list[dict]) -> MappingResult:
-        context = batch_context()
+    def apply(self, records: list[dict], listing: str | None = None) -> MappingResult:
+        """``listing``: the partition the records were listed under (the portal's province code)."""
+        context = batch_context(listing)
         rows: list[dict] = []
         quarantined: list[tuple[int, str]] = []
+        metric_inputs: list[tuple[int, dict]] = []
         children: dict[str, list[dict]] = {child.target: [] for child in self._children}
         for index, record in enumerate(records):
             row, errors = self._rules.convert(record, context)
@@ -213,17 +250,37 @@ class Mapping:
                 child_rows, child_reasons = child.rows(record, row, context)
                 reasons += child_reasons
                 produced.append((child, child_rows))
+            drift = None
             if self.known_fields is not None and not self.known_fields.issuperset(record):
                 drift = self._unknown_fields(record)
                 if drift:
                     reasons.append(drift)
             if reasons:
                 quarantined.append((index, "; ".join(reasons)))
+                if self._metric_inputs is not None and drift is None:
+                    metric_row = self._metric_inputs.row(record, context)
+                    if metric_row is not None:
+                        metric_inputs.append((index, metric_row))
                 continue
             rows.append(self._rules.output(row))
             for child, child_rows in produced:
                 children[child.target] += map(child.rules.output, child_rows) if child.rules.hidden else child_rows
-        return MappingResult(rows, quarantined, children)
+        return MappingResult(rows, quarantined, children, metric_inputs)
+
+    def metric_input_rows(self, records: list[dict], listing: str | None = None) -> list[tuple[int, dict]]:
+        """(index, metric input row) of records known to be quarantined (with the same payload before),
+        without mapping them whole again: what ``apply`` would have handed the metrics for them."""
+        if self._metric_inputs is None:
+            return []
+        context = batch_context(listing)
+        found = []
+        for index, record in enumerate(records):
+            if self.known_fields is not None and self._unknown_fields(record):
+                continue
+            row = self._metric_inputs.row(record, context)
+            if row is not None:
+                found.append((index, row))
+        return found
 
     def _unknown_fields(self, record: dict) -> str | None:
         unknown = sorted(k for k in record if k not in self.known_fields and not str(k).endswith("__kind"))

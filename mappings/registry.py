@@ -20,11 +20,13 @@ class MappingError(ValueError):
 
 
 class Context(NamedTuple):
-    """What a converter sees beyond its record: the batch's clock, and a child row's parent row."""
+    """What a converter sees beyond its record: the batch's clock, a child row's parent row, and the
+    listing the batch came from (a source partition, such as the portal's province code)."""
 
     utc_now: datetime  # "in the future" means later than this
     local_today: datetime  # midnight starting the local day, naive (for dates)
     parent: dict | None = None
+    listing: str | None = None
 
 
 Converter = Callable[[dict, dict, Context], tuple[Any, "str | None"]]

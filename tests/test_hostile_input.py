@@ -57,6 +57,10 @@ def test_every_hostile_record_is_either_loaded_or_quarantined_with_a_reason(reco
         assert 1 <= row["status_code"] <= 10
         assert row["received_at"].tzinfo is not None
         assert row["received_at"].utcoffset() == timedelta(0)
+    for index, row in result.metric_inputs:  # what a quarantined record still hands the metrics
+        assert index in quarantined
+        assert 1 <= row["status_code"] <= 10 and 1 <= len(row["province_code"]) <= 8
+        assert row["commune_code"] is None or len(row["commune_code"]) <= 8
 
 
 @hsettings(max_examples=60, deadline=None)

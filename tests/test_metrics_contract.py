@@ -26,7 +26,7 @@ CONTRACT = {
     "metric_online_filing_daily": {
         "day", "unit_level", "unit_code", "breakdown", "breakdown_code", "province_code", "unit_name",
         "dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel",
-        "online_rate_pct", "computed_at",
+        "online_rate_pct", "computed_at", "dossiers_quarantined_included",
     },
     "metric_readiness_criterion": {
         "report_date", "unit_level", "unit_code", "criterion", "communes", "communes_meeting", "meeting_pct",
@@ -39,7 +39,7 @@ CONTRACT = {
     "metric_online_filing_rate": {
         "unit_level", "unit_code", "period_start", "period_end", "unit_name", "dossiers_received",
         "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel", "online_rate_pct",
-        "computed_at",
+        "computed_at", "dossiers_quarantined_included",
     },
     "metric_connection_health_endpoint": {
         "system", "endpoint", "grain", "day", "hour", "calls", "calls_ok", "calls_http_4xx", "calls_http_5xx",
@@ -54,7 +54,7 @@ CONTRACT = {
         "province_code", "period_start", "period_end", "portal_as_of", "portal_total", "portal_online",
         "portal_direct", "portal_postal", "portal_ratio_pct", "hub_total", "hub_online", "hub_direct", "hub_postal",
         "hub_no_channel", "hub_ratio_pct", "total_difference", "online_difference", "status", "likely_cause",
-        "computed_at",
+        "computed_at", "hub_quarantined_included",
     },
     "metric_dossier_reduction_day": {
         "day", "unit_level", "unit_code", "unit_name", "unit_known", "dossiers_received", "dossiers_reusing_data",
@@ -73,7 +73,7 @@ CONTRACT = {
     "metric_decision766": {
         "month", "unit_code", "indicator_code", "unit_name", "unit_known", "indicator_no", "numerator", "denominator",
         "rate_pct", "portal_numerator", "portal_denominator", "portal_rate_pct", "difference_pct", "likely_cause",
-        "computed_at",
+        "computed_at", "dossiers_quarantined_included",
     },
 }
 

@@ -11,6 +11,9 @@ From dossier-level data, over dossiers received in the month (the online rate's 
 - 4.3 REUSED_DIGITIZED_DATA: dossiers with a component reused from data ÷ received;
 - 4.4 SYNCED_WITH_DVCQG_PERSONAL_STORAGE: dossiers with a component from the citizen's store ÷ received;
 - 4.5b CITIZEN_DATA_CONNECTED_DOSSIER: dossiers whose account was verified with VNeID ÷ received.
+Dossiers quarantined for a defect outside their metric inputs (dossier_metric_input) count in 1.4 and
+3.3, the indicators their slim row can answer (``dossiers_quarantined_included`` says how many); the
+others read payment, digitisation and attachment data the hub holds only for loaded dossiers.
 The portal reports channel counts (portal_reported_online) for the period it was asked about: its
 figures stand beside a month only when that period is exactly the month; other periods are compared
 in metric_portal_consistency. Each difference carries its likely cause (portal_consistency.likely_cause).
@@ -29,8 +32,8 @@ from hub.metrics.online_rate import NATION
 from hub.metrics.portal_consistency import ChannelCounts, hub_channel_counts, likely_cause
 from hub.metrics.sql import count_if
 from hub.warehouse.db import upsert
-from hub.warehouse.schema import (admin_province, dossier, dossier_attachment, metric_decision766,
-                                  portal_reported_online)
+from hub.warehouse.schema import (admin_province, dossier, dossier_attachment, dossier_metric_input,
+                                  metric_decision766, portal_reported_online)
 
 # code -> (indicator number, numerator count, denominator count); DOSSIER_SYNC is set beside the portal
 INDICATORS = {
@@ -44,6 +47,10 @@ INDICATORS = {
 }
 COUNTS = ("total", "online", "direct", "postal", "no_channel", "paid_online", "payment_synced", "digitised",
           "reusing", "from_store", "vneid")
+CHANNEL_COUNTS = ("total", "online", "direct", "no_channel")
+# the indicators a quarantined dossier's metric inputs answer: its channel and its being received
+WITH_QUARANTINED = ("DOSSIER_SYNC", "ONLINE_FILING_FORM")
+QUARANTINED = "quarantined_"  # prefix of the quarantined dossiers' channel counts
 
 
 def _month(day: date) -> tuple[date, date]:
@@ -66,6 +73,13 @@ def _daily_counts(first: date, last: date):
             .group_by(d.received_date, d.province_code))
 
 
+def _quarantined_daily_counts(first: date, last: date):
+    q = dossier_metric_input.c
+    return (hub_channel_counts(q.received_date, q.province_code, table=dossier_metric_input)
+            .where(q.received_date.between(first, last))
+            .group_by(q.received_date, q.province_code))
+
+
 def publish_decision766(engine: Engine, period_start: date, period_end: date) -> list[dict]:
     """Every month the period touches, whole; returns the rows."""
     first, last = _month(period_start)[0], _month(period_end)[1]
@@ -73,11 +87,14 @@ def publish_decision766(engine: Engine, period_start: date, period_end: date) ->
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
         names = dict(conn.execute(select(admin_province.c.code, admin_province.c.full_name)).all())
-        hub: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-        for r in conn.execute(_daily_counts(first, last)).mappings():
-            for key in ((_month(r["received_date"])[0], r["province_code"]), (_month(r["received_date"])[0], NATION[1])):
-                for count in COUNTS:
-                    hub[key][count] += int(r[count])
+        hub: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTS + _quarantined(CHANNEL_COUNTS), 0))
+        for query, counts, prefix in ((_daily_counts(first, last), COUNTS, ""),
+                                      (_quarantined_daily_counts(first, last), CHANNEL_COUNTS, QUARANTINED)):
+            for r in conn.execute(query).mappings():
+                month = _month(r["received_date"])[0]
+                for key in ((month, r["province_code"]), (month, NATION[1])):
+                    for count in counts:
+                        hub[key][prefix + count] += int(r[count])
         portal = {(r.province_code, r.period_start, r.period_end): r
                   for r in conn.execute(select(portal_reported_online))}
         codes = sorted(set(names) | {code for _, code in hub if code != NATION[1]}) + [NATION[1]]
@@ -110,9 +127,14 @@ def portal_figures(reported) -> dict | None:
             "rate_pct": reported.ratio_pct}
 
 
+def _quarantined(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(QUARANTINED + name for name in names)
+
+
 def _rows(month, code, name, known, counts, portal, now) -> list[dict]:
-    hub_counts = ChannelCounts(counts["total"], counts["online"], counts["direct"] + counts["no_channel"],
-                               percent(counts["online"], counts["total"]))
+    channel = {k: counts[k] + counts[QUARANTINED + k] for k in CHANNEL_COUNTS}  # loaded and quarantined
+    hub_counts = ChannelCounts(channel["total"], channel["online"], channel["direct"] + channel["no_channel"],
+                               percent(channel["online"], channel["total"]))
     portal_counts = ChannelCounts(**portal) if portal else ChannelCounts(None, None, None, None)
     if portal_counts.rate_pct is None and portal_counts.total:
         portal_counts = ChannelCounts(portal_counts.total, portal_counts.online, portal_counts.direct,
@@ -120,16 +142,18 @@ def _rows(month, code, name, known, counts, portal, now) -> list[dict]:
     cause = likely_cause(hub_counts, portal_counts)
     rows = []
     for indicator, (number, numerator_key, denominator_key) in INDICATORS.items():
-        numerator = counts[numerator_key]
+        included = indicator in WITH_QUARANTINED
+        counted = channel if included else counts
+        numerator = counted[numerator_key]
         row = {"month": month, "unit_code": code, "indicator_code": indicator, "unit_name": name, "unit_known": known,
                "indicator_no": number, "numerator": numerator, "portal_numerator": None, "portal_denominator": None,
                "portal_rate_pct": None, "difference_pct": None, "likely_cause": "not_reported_by_portal",
-               "computed_at": now}
+               "computed_at": now, "dossiers_quarantined_included": counts[QUARANTINED + "total"] if included else 0}
         if indicator == "DOSSIER_SYNC":
             denominator = None if portal_counts.total is None else max(numerator, portal_counts.total)
             row |= {"portal_numerator": portal_counts.total, "likely_cause": cause}
         else:
-            denominator = counts[denominator_key]
+            denominator = counted[denominator_key]
         if indicator == "ONLINE_FILING_FORM":
             row |= {"portal_numerator": portal_counts.online, "portal_denominator": portal_counts.total,
                     "portal_rate_pct": portal_counts.rate_pct, "likely_cause": cause}

@@ -11,6 +11,10 @@ Rows are dense where the units are known: every day × nation, province and comm
 units, zero counts and NULL rates included. Procedure and field rows exist where dossiers do. A
 dossier whose commune is unknown counts in a ``<province>:unknown`` commune row; a province code
 outside the reference units gets its own province row: nothing is dropped.
+
+A dossier in quarantine for a defect outside these inputs counts too, through the row its mapping
+left in ``dossier_metric_input`` (a missing procedure code counts under procedure ``unknown``);
+``dossiers_quarantined_included`` says how many of a row's received dossiers came that way.
 """
 from __future__ import annotations
 
@@ -19,10 +23,11 @@ from datetime import date, datetime
 from sqlalchemy import (Connection, Date, Numeric, and_, case, cast, delete, func, insert, literal, literal_column,
                         null, or_, select, true, union_all)
 
-from hub.metrics.partitions import (EMPTY, days_between, fingerprints, one_writer_at_a_time, record_published,
-                                    stale_days)
+from hub.metrics.partitions import (EMPTY, combined, days_between, fingerprints, one_writer_at_a_time,
+                                    record_published, stale_days)
 from hub.metrics.sql import days_table
-from hub.warehouse.schema import UTC, admin_commune, admin_province, dossier, metric_online_filing_daily, procedure
+from hub.warehouse.schema import (UTC, admin_commune, admin_province, dossier, dossier_metric_input,
+                                  metric_online_filing_daily, procedure)
 
 METRIC = "online_filing_daily"
 NOT_RECEIVED = (1, 3)
@@ -31,18 +36,32 @@ UNKNOWN = "unknown"
 CHANNELS = {"online": "online", "direct": "direct", "postal": "postal", "no_channel": "unknown"}
 COLUMNS = ["day", "unit_level", "unit_code", "breakdown", "breakdown_code", "province_code", "unit_name",
            "dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel",
-           "online_rate_pct", "computed_at"]
+           "online_rate_pct", "computed_at", "dossiers_quarantined_included"]
+FACT_COLUMNS = ("received_date", "province_code", "commune_code", "procedure_code", "channel", "status_code")
 
-d, ap, ac = dossier.c, admin_province.c, admin_commune.c
+
+def received_facts():
+    """Every dossier the metric counts: the canonical ones, and the quarantined ones whose metric
+    inputs their mapping kept (``quarantined`` 1), with the same columns."""
+    canonical = select(*[dossier.c[name] for name in FACT_COLUMNS], literal_column("0").label("quarantined"))
+    kept = select(*[dossier_metric_input.c[name] for name in FACT_COLUMNS], literal_column("1").label("quarantined"))
+    return union_all(canonical, kept).subquery("received_facts")
+
+
+facts = received_facts()
+d, ap, ac = facts.c, admin_province.c, admin_commune.c
 
 
 def publish_online_filing_daily(conn: Connection, first: date, last: date, now: datetime) -> list[date]:
     """Recompute the days of [first, last] whose inputs changed; returns those days."""
     one_writer_at_a_time(conn, METRIC)
     catalogue_changed = conn.scalar(select(func.max(procedure.c.loaded_at)))
-    loaded = fingerprints(conn, d.received_date, dossier, d.received_date.between(first, last))
+    loaded = fingerprints(conn, dossier.c.received_date, dossier, dossier.c.received_date.between(first, last))
+    kept = fingerprints(conn, dossier_metric_input.c.received_date, dossier_metric_input,
+                        dossier_metric_input.c.received_date.between(first, last))
     days = days_between(first, last)
-    current = {day: loaded.get(day, EMPTY).with_reference(catalogue_changed) for day in days}
+    current = {day: combined(loaded.get(day, EMPTY), kept.get(day, EMPTY)).with_reference(catalogue_changed)
+               for day in days}
     stale = stale_days(conn, METRIC, current, days)
     if stale:
         conn.execute(delete(metric_online_filing_daily).where(metric_online_filing_daily.c.day.in_(stale)))
@@ -56,11 +75,13 @@ def _text(value: str):
     return literal_column(f"'{value}'")  # constants of this module, never data
 
 
-def _counts(days: list[date], keys: list, source=dossier, where=None):
-    """Received dossiers of the days, grouped by day and ``keys`` (labelled), with the channel counts."""
+def _counts(days: list[date], keys: list, source=facts, where=None):
+    """Received dossiers of the days, grouped by day and ``keys`` (labelled), with the channel counts
+    and how many of them are in quarantine."""
     channel_counts = [func.coalesce(func.sum(case((d.channel == code, 1), else_=0)), 0).label(name)
                       for name, code in CHANNELS.items()]
-    query = (select(d.received_date.label("day"), *keys, func.count().label("received"), *channel_counts)
+    query = (select(d.received_date.label("day"), *keys, func.count().label("received"), *channel_counts,
+                    func.sum(d.quarantined).label("quarantined"))
              .select_from(source)
              .where(d.status_code.not_in(NOT_RECEIVED), d.received_date.in_(days))
              .group_by(d.received_date, *[key.element for key in keys]))
@@ -70,7 +91,8 @@ def _counts(days: list[date], keys: list, source=dossier, where=None):
 def _measures(c, now: datetime) -> list:
     received = func.coalesce(c.c.received, 0)
     rate = case((received > 0, func.round(cast(100.0 * c.c.online / c.c.received, Numeric), 2)), else_=None)
-    return [received, *[func.coalesce(c.c[name], 0) for name in CHANNELS], rate, literal(now, UTC)]
+    return [received, *[func.coalesce(c.c[name], 0) for name in CHANNELS], rate, literal(now, UTC),
+            func.coalesce(c.c.quarantined, 0)]
 
 
 def _grains(days: list[date], now: datetime):
@@ -104,8 +126,8 @@ def _grains(days: list[date], now: datetime):
     yield select(unplaced.c.day, _text("commune"), unplaced.c.unit + _text(":" + UNKNOWN), all_, none,
                  unplaced.c.unit, _text("Chưa xác định xã"), *_measures(unplaced, now))
 
-    with_field = dossier.outerjoin(procedure, procedure.c.procedure_code == d.procedure_code)
-    for breakdown, code, source in (("procedure", d.procedure_code, dossier),
+    with_field = facts.outerjoin(procedure, procedure.c.procedure_code == d.procedure_code)
+    for breakdown, code, source in (("procedure", func.coalesce(d.procedure_code, _text(UNKNOWN)), facts),
                                     ("field", func.coalesce(procedure.c.field_code, _text(UNKNOWN)), with_field)):
         by_nation = _counts(days, [code.label("code")], source)
         yield select(by_nation.c.day, _text("nation"), _text(NATION_CODE), _text(breakdown), by_nation.c.code,

@@ -13,12 +13,13 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Engine, func, select
 
 from hub.metrics import percent
-from hub.metrics.online_daily import NATION_CODE, NATION_NAME, NOT_RECEIVED, publish_online_filing_daily  # noqa: F401 (NOT_RECEIVED re-exported)
+from hub.metrics.online_daily import NATION_CODE, NATION_NAME, NOT_RECEIVED, facts, publish_online_filing_daily  # noqa: F401 (NOT_RECEIVED re-exported)
 from hub.warehouse.db import upsert
-from hub.warehouse.schema import dossier, metric_online_filing_daily, metric_online_filing_rate
+from hub.warehouse.schema import metric_online_filing_daily, metric_online_filing_rate
 
 NATION = ("nation", NATION_CODE, NATION_NAME)
-COUNTS = ("dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel")
+COUNTS = ("dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel",
+          "dossiers_quarantined_included")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def publish_online_filing_rate(engine: Engine, period_start: date | None = None,
     incrementally: only the period's days whose dossiers changed are recomputed)."""
     with engine.begin() as conn:
         if period_start is None or period_end is None:
-            first, last = conn.execute(select(func.min(dossier.c.received_date), func.max(dossier.c.received_date))).one()
+            first, last = conn.execute(select(func.min(facts.c.received_date), func.max(facts.c.received_date))).one()
             period_start, period_end = period_start or first, period_end or last
         if period_start is None:
             return PublishedRates(None, None, [])
@@ -64,10 +65,11 @@ def publish_online_filing_rate(engine: Engine, period_start: date | None = None,
     return PublishedRates(period_start, period_end, rows)
 
 
-def _row(level, code, name, start, end, now, received, online, direct, postal, no_channel) -> dict:
+def _row(level, code, name, start, end, now, received, online, direct, postal, no_channel, quarantined) -> dict:
     return {
         "unit_level": level, "unit_code": code, "unit_name": name, "period_start": start, "period_end": end,
         "dossiers_received": int(received), "dossiers_online": int(online), "dossiers_direct": int(direct),
         "dossiers_postal": int(postal), "dossiers_no_channel": int(no_channel),
         "online_rate_pct": percent(int(online), int(received)), "computed_at": now,
+        "dossiers_quarantined_included": int(quarantined),
     }

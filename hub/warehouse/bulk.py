@@ -39,6 +39,24 @@ def merge_with_children(conn: Connection, target: Table, rows: list[dict], child
         cursor.close()
 
 
+def replace_keyed(conn: Connection, table: Table, scope_column: str, scope: str, key_column: str,
+                  void_keys: list[str], rows: list[dict]) -> None:
+    """Delete the rows of ``scope`` whose key is among ``void_keys``, then merge ``rows`` (unique per
+    key) into ``table``: one DELETE with the keys as an array, one COPY, one INSERT … SELECT."""
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        if void_keys:
+            cursor.execute(f'DELETE FROM "{table.name}" WHERE "{scope_column}" = %s AND "{key_column}" = ANY(%s)',
+                           (scope, void_keys))
+        if rows:
+            columns = list(rows[0])
+            _stage(cursor, table, columns, rows)
+            cursor.execute(_merge_sql(table, columns, [c.name for c in table.primary_key.columns],
+                                      returning_into=None))
+    finally:
+        cursor.close()
+
+
 def _merge_sql(table: Table, columns: list[str], keys: list[str], returning_into: str | None) -> str:
     updates = [c for c in columns if c not in keys]
     sql = (f'INSERT INTO "{table.name}" ({_names(columns)}) SELECT {_names(columns)} FROM {_stage_name(table)} '

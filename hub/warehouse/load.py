@@ -1,5 +1,6 @@
-"""Store one translated batch: raw landing, canonical merge, children, quarantine, reconciliation,
-checkpoint and health observations, all in one transaction.
+"""Store one translated batch: raw landing, canonical merge, children, quarantine and the metric
+inputs of quarantined records, reconciliation, checkpoint and health observations, all in one
+transaction.
 
 A crash either keeps the batch and its checkpoint or neither, so a resumed sync never skips
 records. The warehouse stores the rows it is handed: mapping happened before (hub/translate.py).
@@ -40,6 +41,11 @@ class LoadBatch:
     raw_encoding: str = RAW_ENCODING
     checkpoint: Checkpoint | None = None
     extra_rows: dict[str, list[dict]] = field(default_factory=dict)  # other tables' rows (verification outcomes)
+    # Metric inputs of quarantined records (record_key, payload_sha256 and the inputs), replacing the
+    # stored ones of every record mapped in this batch (``metric_inputs_void``: loaded or changed).
+    metric_input_target: str | None = None
+    metric_inputs: list[dict] = field(default_factory=list)
+    metric_inputs_void: list[str] = field(default_factory=list)
 
     @property
     def loaded(self) -> int:
@@ -111,6 +117,8 @@ def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, bat
                 _upsert_with_children(conn, target, rows, children)
         upsert(conn, quarantine, [{"source": source, "stream": batch.stream, **row, "load_id": load_id,
                                    "quarantined_at": now} for row in batch.quarantine])
+        if batch.metric_input_target is not None:
+            _replace_metric_inputs(conn, metadata.tables[batch.metric_input_target], source, batch, lineage)
         conn.execute(insert(batch_reconciliation).values(
             load_id=load_id, batch_no=batch_no, source=source, stream=batch.stream, partition=batch.partition,
             fetched=batch.fetched, loaded=batch.loaded, quarantined=len(batch.quarantine),
@@ -198,6 +206,18 @@ def _drop_stale(conn, target: Table, rows: list[dict]) -> list[dict]:
                                {"keys": [r[key_column.name] for r in rows]}).all())
     return [r for r in rows if stored.get(r[key_column.name]) is None
             or _as_utc(stored[r[key_column.name]]) <= r["updated_at"]]
+
+
+def _replace_metric_inputs(conn, table: Table, source: str, batch: LoadBatch, lineage: dict) -> None:
+    """The metric inputs of the records mapped in this batch: the stored ones go, the new ones come."""
+    rows = _latest_versions(table, [{"source": source, **row, **lineage} for row in batch.metric_inputs])
+    if conn.dialect.name == "postgresql":
+        bulk.replace_keyed(conn, table, "source", source, "record_key", batch.metric_inputs_void, rows)
+        return
+    if batch.metric_inputs_void:
+        conn.execute(table.delete().where(table.c.source == source, table.c.record_key == bindparam("key")),
+                     [{"key": key} for key in batch.metric_inputs_void])
+    upsert(conn, table, rows)
 
 
 def write_observations(conn, observations: list[CallObservation], load_id: str | None) -> None:

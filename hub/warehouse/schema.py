@@ -102,6 +102,26 @@ quarantine = Table(
     Column("quarantined_at", UTC, nullable=False),
 )
 
+# What a metric needs of a record quarantined for a defect outside those inputs (mappings declare it:
+# ``metric_inputs``), so the dossier still counts while it waits in quarantine. Keyed like its
+# quarantine row; no personal data. Written with the quarantine row, removed when the record loads
+# or is mapped again (mappings/engine.py, hub/warehouse/load.py).
+dossier_metric_input = Table(
+    "dossier_metric_input", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("record_key", String(256), primary_key=True),
+    Column("payload_sha256", String(64), nullable=False),  # the quarantine row it stands for
+    Column("status_code", SmallInteger, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("received_date", Date, nullable=False),
+    Column("province_code", String(8), nullable=False),  # GSO code; a code the units do not know, as received
+    Column("commune_code", String(8)),  # current commune code, a code the units do not know, or NULL
+    Column("procedure_code", String(64)),  # NULL when the record lacks a valid one
+    Column("updated_at", UTC, nullable=False),
+    *lineage(),
+)
+Index("ix_dossier_metric_input_received_date", dossier_metric_input.c.received_date)
+
 # --- reference: administrative units -------------------------------------------------------
 admin_province = Table(
     "admin_province", metadata,
@@ -487,6 +507,7 @@ metric_online_filing_rate = Table(
     Column("dossiers_no_channel", Count, nullable=False),
     Column("online_rate_pct", Float),  # NULL when nothing was received
     Column("computed_at", UTC, nullable=False),
+    Column("dossiers_quarantined_included", Count, nullable=False, server_default="0"),  # of dossiers_received
 )
 
 # Additive daily facts of the online filing rate: any date range is a SUM over days (docs/metrics.md).
@@ -497,7 +518,7 @@ metric_online_filing_daily = Table(
     Column("unit_code", String(16), primary_key=True),  # 'VN', GSO province or commune code, '<province>:unknown'
     Column("breakdown", String(16), primary_key=True),  # all | procedure | field
     Column("breakdown_code", String(64), primary_key=True),  # '' for all; procedure or field code
-    Column("province_code", String(2)),  # the unit's province (NULL for the nation)
+    Column("province_code", String(8)),  # the unit's province (NULL for the nation; unknown codes as received)
     Column("unit_name", String(128), nullable=False),
     Column("dossiers_received", Count, nullable=False),
     Column("dossiers_online", Count, nullable=False),
@@ -506,6 +527,8 @@ metric_online_filing_daily = Table(
     Column("dossiers_no_channel", Count, nullable=False),
     Column("online_rate_pct", Float),  # NULL when nothing was received
     Column("computed_at", UTC, nullable=False),
+    # Of dossiers_received: dossiers in quarantine for a defect outside these inputs (dossier_metric_input)
+    Column("dossiers_quarantined_included", Count, nullable=False, server_default="0"),
 )
 
 # Per criterion of the commune checklist, the communes meeting it (reported by the 16:00 cut-off).
@@ -594,6 +617,8 @@ metric_portal_consistency = Table(
     Column("status", String(8), nullable=False),  # green | yellow | red
     Column("likely_cause", String(64)),
     Column("computed_at", UTC, nullable=False),
+    # Of hub_total: dossiers in quarantine for a defect outside their metric inputs (dossier_metric_input)
+    Column("hub_quarantined_included", Count, nullable=False, server_default="0"),
 )
 
 # Dossier reduction per local day and unit (nation, province, commune, procedure): additive counts.
@@ -663,4 +688,6 @@ metric_decision766 = Table(
     Column("difference_pct", Float),  # rate_pct − portal_rate_pct
     Column("likely_cause", String(64)),
     Column("computed_at", UTC, nullable=False),
+    # Of the counts: dossiers in quarantine for a defect outside their metric inputs (1.4 and 3.3 only)
+    Column("dossiers_quarantined_included", Count, nullable=False, server_default="0"),
 )
