@@ -37,14 +37,14 @@ def _report_progress(partition: str, fetched: int) -> None:
     _progress_queue.put((partition, fetched))
 
 
-def _sync_one(source_name: str, settings, partition: str, system):
+def _sync_one(source_name: str, settings, partition: str, system, window):
     from hub.pipeline import sync_source
 
-    return sync_source(source_name, settings, [partition], _report_progress, system)
+    return sync_source(source_name, settings, [partition], _report_progress, system, window=window)
 
 
 def sync_partitions_in_processes(source_name: str, settings, partitions: list[str], workers: int,
-                                 progress: Callable[[str, int], None] | None, system) -> list:
+                                 progress: Callable[[str, int], None] | None, system, window=None) -> list:
     """The reports of every partition's sync, in the order given."""
     context = multiprocessing.get_context("spawn")  # no inherited connections, locks or threads
     events = context.Queue()
@@ -53,7 +53,7 @@ def sync_partitions_in_processes(source_name: str, settings, partitions: list[st
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                                  initargs=(events,)) as pool:
-            futures = [pool.submit(_sync_one, source_name, settings, partition, system) for partition in partitions]
+            futures = [pool.submit(_sync_one, source_name, settings, partition, system, window) for partition in partitions]
             return [future.result() for future in futures]
     finally:
         events.put(None)
