@@ -104,10 +104,10 @@ async def publish_deadline_missed(context: dict | None = None, **kwargs) -> None
     goes on. Logged at ERROR, where the operators' log alerting looks, and appended to
     <var>/alerts.jsonl, which outlives the triggerer's log and which a file-watching alert can follow."""
     context = context or {}
-    dag_run = context.get("dag_run") or {}  # the scheduler sends the run as JSON
+    dag_run = context.get("dag_run") or {}  # the scheduler sends the run as the REST API shows it
     deadline = context.get("deadline") or {}
     alert = {"alert": "publish_late", "dag_id": dag_run.get("dag_id", "lienthong_publish"),
-             "run_id": dag_run.get("run_id"), "queued_at": dag_run.get("queued_at"),
+             "run_id": dag_run.get("dag_run_id"), "queued_at": dag_run.get("queued_at"),
              "deadline": str(deadline.get("deadline_time")), "fired_at": datetime.now(timezone.utc).isoformat()}
     log.error("LienThong publish late: run %s of %s has not finished %s after it was queued "
               "(the daily figures are due by 16:00 Asia/Ho_Chi_Minh)", alert["run_id"], alert["dag_id"],
