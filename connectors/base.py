@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
-from connectors.incremental import Position
+from connectors.incremental import Position, UpdateWindow
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,12 @@ class SourceConnector(Protocol):
 
     def partitions(self) -> list[str]: ...
 
-    def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]: ...
+    def read(self, stream: str, partition: str, checkpoint: str | None,
+             window: UpdateWindow | None = None) -> Iterator[Batch]:
+        """The batches from the checkpoint on; with a ``window`` (a scheduled run's data interval),
+        those of that window where the stream's incremental style can bound a read by update time
+        (connectors/incremental.py)."""
+        ...
 
     def probe(self) -> None:
         """One cheap call proving the system answers; its observation goes to the recorder.

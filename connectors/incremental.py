@@ -14,6 +14,11 @@ and per style what else resuming needs. Its ``style`` names the strategy that re
 Every style starts a new sync an overlap earlier than its watermark (records committed late with an
 older update time): ``Position.next_start`` asks the style's registered function (``STYLES``). Checkpoints stored before this module, as plain text ("end>resume>watermark",
 an ISO instant, ``{"mark", "key"}``, a date), are still read (``Position.decode``).
+
+An ``UpdateWindow`` (a scheduler's data interval) bounds one read instead of the checkpoint and the
+clock: ``window_read_start`` says where such a read starts and whether its checkpoints may be
+stored. The portal's dossiers, the monitoring reports and REST listings with an ISO watermark read
+windows; a keyset (SQL), a file drop and a catalogue read whole always read from their checkpoint.
 """
 from __future__ import annotations
 
@@ -74,6 +79,40 @@ class Position:
 
     def at_row(self, watermark: str, key: str) -> "Position":
         return replace(self, watermark=watermark, key=key)
+
+
+@dataclass(frozen=True)
+class UpdateWindow:
+    """The updates one scheduled run is responsible for: updated from ``start`` to ``end`` (aware
+    instants, a scheduler's data interval). A connector reads from its overlap before ``start``, so
+    late commits are read again, and no further than ``end``: re-running the same window reads the
+    same records."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self):
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("an update window needs time-zone-aware instants")
+        if self.end <= self.start:
+            raise ValueError(f"an update window ends after it starts: {self.start.isoformat()} .. {self.end.isoformat()}")
+
+    def local(self, zone) -> tuple[datetime, datetime]:
+        """Its bounds as naive wall-clock times of ``zone`` (sources that timestamp in local time)."""
+        return (self.start.astimezone(zone).replace(tzinfo=None), self.end.astimezone(zone).replace(tzinfo=None))
+
+
+def window_read_start(checkpoint_start, window_start):
+    """Where a window read starts and whether the checkpoints it yields may be stored.
+
+    Both starts are in the style's own comparable terms (None: from the beginning). A checkpoint
+    behind the window (never synced, or a gap since the last sync) is read from, so nothing before
+    the window is skipped; the read then is the plain sync's, bounded by the window's end, and moves
+    the checkpoint forward like it. A checkpoint already past the window's start is left alone: the
+    window is read again, and the next plain sync starts where it would have started anyway."""
+    if checkpoint_start is None or checkpoint_start <= window_start:
+        return checkpoint_start, True
+    return window_start, False
 
 
 # --- the time axis of each style -----------------------------------------------------------------

@@ -1,5 +1,6 @@
 """One sync DAG per source the hub knows (built in, or declared in connectors/sectoral/sources.yaml):
-sync every partition as a mapped task (provinces for the portal), then record the sync, which emits
+sync every partition as a mapped task (provinces for the portal), each reading its run's data
+interval (the day before the run fires; docs/operations.md), then record the sync, which emits
 the source's Asset (hub/orchestration.py); the check and publish DAGs are scheduled on those Assets.
 A source added by YAML gets its DAG with no change here. Wiring only; the work is in hub.pipeline.
 
@@ -15,7 +16,7 @@ from hub import orchestration
 
 def source_dag(source: str):
     @dag(dag_id=f"lienthong_{source}",
-         schedule=orchestration.SYNC_SCHEDULES.get(source, orchestration.DEFAULT_SYNC_SCHEDULE),
+         schedule=orchestration.sync_schedule(source),
          start_date=orchestration.START, catchup=False, max_active_runs=1,
          default_args=orchestration.RETRY_POLICY, tags=["lienthong", "sync", source], doc_md=__doc__)
     def sync_source():
@@ -31,10 +32,12 @@ def source_dag(source: str):
             from hub import pipeline
             return pipeline.source_partitions(source)
 
+        # A scheduled or backfill run reads its data interval's updates; a manual one, from the checkpoint.
         @task(max_active_tis_per_dag=8)
-        def sync(partition: str) -> dict:
+        def sync(partition: str, data_interval_start=None, data_interval_end=None) -> dict:
             from hub import pipeline
-            return pipeline.sync_source(source, partitions=[partition]).raise_if_failed().as_dict()
+            window = orchestration.update_window(data_interval_start, data_interval_end)
+            return pipeline.sync_source(source, partitions=[partition], window=window).raise_if_failed().as_dict()
 
         @task(outlets=[orchestration.synced(source)])
         def record_sync(reports: list[dict], outlet_events=None) -> dict:

@@ -22,7 +22,8 @@ from rich.table import Table
 
 from hub import pipeline
 from hub.cli_errors import (ExitCode, ExpectationsFailed, SandboxFailed, UsageProblem, debug_requested,
-                            message_language, parse_period, report_failure, scenario_argument, sync_failure)
+                            message_language, parse_period, parse_window, report_failure, scenario_argument,
+                            sync_failure)
 from hub.logging_setup import configure_logging
 from hub.messages import LANGUAGES, connector_words, retry_notice, text
 from hub.reports.i18n import labels
@@ -187,13 +188,17 @@ def db_grant_dashboard(role: str = typer.Argument("lienthong_dashboard", help="R
         console.print(statement + ";", highlight=False)
 
 
-@app.command(epilog="Example: lienthong sync dvc_portal --partition H52 --partition H01")
+@app.command(epilog="Examples: lienthong sync dvc_portal --partition H52 --partition H01; "
+                     "lienthong sync dvc_portal --updated-from 2025-08-17 --updated-to 2025-08-18")
 def sync(source: str = typer.Argument(..., help="Source name, e.g. dvc_portal."),
          partition: Optional[list[str]] = typer.Option(None, help="Only these partitions (repeatable)."),
          workers: int = typer.Option(1, min=1, help="Worker processes sharing the partitions (PostgreSQL: "
-                                                    "2 on a 2-core machine).")):
+                                                    "2 on a 2-core machine)."),
+         updated_from: Optional[str] = typer.Option(None, help="Read the updates of a window instead of from the "
+                                                               "checkpoint: its start (YYYY-MM-DD[THH:MM], local)."),
+         updated_to: Optional[str] = typer.Option(None, help="The window's end (excluded), as --updated-from.")):
     """Extract a source into the warehouse (raw landing, canonical tables, quarantine)."""
-    reports = _sync_all(_settings(), [source], partition, workers)
+    reports = _sync_all(_settings(), [source], partition, workers, parse_window(updated_from, updated_to))
     if reports[0].failed_partitions:
         raise sync_failure(reports)
 
@@ -265,11 +270,11 @@ def demo(scenario: str = typer.Option("demo", help="Sandbox scenario to run agai
 
 
 def _sync_all(settings: Settings, names: list[str] | None, partitions: list[str] | None = None,
-              workers: int = 1) -> list:
+              workers: int = 1, window=None) -> list:
     """pipeline.sync_all with a progress line per source; the sync reports."""
     progress = _ProgressLines(_language())
     try:
-        return pipeline.sync_all(settings, names, partitions, workers, progress)
+        return pipeline.sync_all(settings, names, partitions, workers, progress, window)
     finally:
         progress.stop()
 

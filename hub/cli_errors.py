@@ -9,7 +9,8 @@ import logging
 import os
 import sys
 import traceback
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import typer
@@ -19,7 +20,7 @@ from connectors.base import SourceError
 from connectors.config import SystemNotConfigured
 from hub.logging_setup import configure_logging
 from hub.messages import Explained, connector_words, language_of, text
-from hub.settings import InvalidSetting, lookup
+from hub.settings import LOCAL_TZ, InvalidSetting, lookup
 from hub.sources import UnknownPartition, UnknownSource, nearest
 from hub.warehouse.ready import WarehouseError
 
@@ -147,6 +148,28 @@ def parse_period(first: str | None, last: str | None) -> tuple[date | None, date
     if start and end and start > end:
         raise UsageProblem("period_reversed", start=start, end=end)
     return start, end
+
+
+def parse_window(first: str | None, last: str | None):
+    """``sync --updated-from/--updated-to``: an update window, or None when neither is given. A date
+    or a time without an offset is local (Asia/Ho_Chi_Minh); a date alone is its midnight."""
+    from connectors.incremental import UpdateWindow
+
+    if not first and not last:
+        return None
+    if not (first and last):
+        raise UsageProblem("window_half")
+    bounds = []
+    for text, option in ((first, "--updated-from"), (last, "--updated-to")):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise UsageProblem("window_moment", option=option, value=text) from None
+        bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(LOCAL_TZ)))
+    try:
+        return UpdateWindow(*bounds)
+    except ValueError as exc:
+        raise UsageProblem("window_reversed", first=first, last=last, reason=exc) from None
 
 
 def scenario_argument(scenario: str) -> str:

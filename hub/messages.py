@@ -22,6 +22,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "period_reversed": {
         "en": "--from {start} is after --to {end}: the period runs from the first day to the last",
         "vi": "--from {start} sau --to {end}: kỳ tính từ ngày đầu đến ngày cuối"},
+    "window_half": {
+        "en": "--updated-from and --updated-to go together: the window's first and last instant",
+        "vi": "--updated-from và --updated-to phải đi cùng nhau: thời điểm đầu và cuối của khoảng cập nhật"},
+    "window_moment": {
+        "en": "{option} {value!r} is not a date or time: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+07:00], "
+              "e.g. 2025-08-17",
+        "vi": "{option} {value!r} không phải là ngày hay thời điểm: dùng dạng YYYY-MM-DD hoặc "
+              "YYYY-MM-DDTHH:MM[:SS][+07:00], ví dụ 2025-08-17"},
+    "window_reversed": {
+        "en": "--updated-from {first} .. --updated-to {last}: {reason}",
+        "vi": "--updated-from {first} .. --updated-to {last}: khoảng cập nhật không hợp lệ ({reason})"},
     "language": {
         "en": "{option} {value!r} is not a language: use vi or en",
         "vi": "{option} {value!r} không phải là ngôn ngữ: dùng vi hoặc en"},

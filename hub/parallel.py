@@ -43,17 +43,18 @@ def _report_retry(notice) -> None:
     _progress_queue.put((RETRY, (notice,)))
 
 
-def _sync_one(source_name: str, settings, partition: str, system):
+def _sync_one(source_name: str, settings, partition: str, system, window):
     from hub.pipeline import sync_source
 
-    return sync_source(source_name, settings, [partition], _report_progress, system, on_retry=_report_retry)
+    return sync_source(source_name, settings, [partition], _report_progress, system, on_retry=_report_retry,
+                       window=window)
 
 
 def sync_partitions_in_processes(source_name: str, settings, partitions: list[str], workers: int,
                                  progress: Callable[[str, int], None] | None, system,
-                                 on_retry: Callable[[object], None] | None = None) -> list:
+                                 on_retry: Callable[[object], None] | None = None, window=None) -> list:
     """The reports of every partition's sync, in the order given; ``on_retry`` hears the workers'
-    retry notices (``connectors.base.RetryNotice``) as they happen."""
+    retry notices (``connectors.base.RetryNotice``) as they happen; ``window``: as sync_source's."""
     context = multiprocessing.get_context("spawn")  # no inherited connections, locks or threads
     events = context.Queue()
     relay = threading.Thread(target=_relay, args=(events, {PROGRESS: progress, RETRY: on_retry}),
@@ -62,7 +63,7 @@ def sync_partitions_in_processes(source_name: str, settings, partitions: list[st
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                                  initargs=(events,)) as pool:
-            futures = [pool.submit(_sync_one, source_name, settings, partition, system) for partition in partitions]
+            futures = [pool.submit(_sync_one, source_name, settings, partition, system, window) for partition in partitions]
             return [future.result() for future in futures]
     finally:
         events.put(None)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, insert, update
 
 from connectors.base import Batch, HealthRecorder, RetryNotice
 from connectors.config import SystemConfig, SystemNotConfigured
+from connectors.incremental import UpdateWindow
 from hub.settings import Settings
 from hub.sources import UnknownPartition, all_sources, get_source
 from hub.flow import prefetch
@@ -48,11 +49,13 @@ class SyncReport:
     batches: int = 0
     verification_postponed: int = 0
     failed_partitions: dict[str, str] = field(default_factory=dict)
+    window: list[str] | None = None  # [start, end] ISO-8601 when the sync read an update window
 
     @classmethod
     def combined(cls, source: str, reports: list["SyncReport"]) -> "SyncReport":
         """One report for a sync whose partitions ran as separate loads (worker processes)."""
-        total = cls(source=source, load_id=",".join(r.load_id for r in reports))
+        total = cls(source=source, load_id=",".join(r.load_id for r in reports),
+                    window=reports[0].window if reports else None)
         for r in reports:
             total.partitions += r.partitions
             total.add(r)
@@ -139,7 +142,8 @@ def grant_dashboard(settings: Settings | None, role: str, apply: bool = True) ->
 
 def sync_source(source_name: str, settings: Settings | None = None, partitions: list[str] | None = None,
                 progress: ProgressCallback | None = None, system: SystemConfig | None = None,
-                workers: int = 1, on_retry: RetryCallback | None = None) -> SyncReport:
+                workers: int = 1, on_retry: RetryCallback | None = None,
+                window: UpdateWindow | None = None) -> SyncReport:
     """Extract every stream of a source, partition by partition, into the warehouse.
 
     Per partition three stages overlap (hub/flow.py): the connector fetches pages in one thread,
@@ -148,6 +152,11 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
     (hub/parallel.py), one load run each. A failing partition is recorded and the others go on; its
     checkpoint stays where its last stored batch left it. ``on_retry`` hears every retried call,
     from worker processes too.
+
+    With ``window`` (a scheduled run's data interval) the streams that can read by update time read
+    that window, or from their checkpoint when it is behind the window's start; a checkpoint past
+    it stays where it is (connectors/incremental.py ``window_read_start``): re-running a window
+    changes nothing, and the next plain sync neither skips nor loses an update.
     """
     settings = settings or Settings.load()
     source = get_source(source_name)
@@ -163,8 +172,9 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
     if workers > 1 and len(partitions) > 1:
         connector.close()
         return SyncReport.combined(source_name, sync_partitions_in_processes(
-            source_name, settings, partitions, min(workers, len(partitions)), progress, system, on_retry))
-    report = SyncReport(source=source_name, load_id=str(uuid.uuid4()))
+            source_name, settings, partitions, min(workers, len(partitions)), progress, system, on_retry, window))
+    report = SyncReport(source=source_name, load_id=str(uuid.uuid4()),
+                        window=[window.start.isoformat(), window.end.isoformat()] if window else None)
     with engine.begin() as conn:
         conn.execute(insert(load_run).values(load_id=report.load_id, source=source_name,
                                              started_at=datetime.now(timezone.utc), status="running"))
@@ -173,7 +183,8 @@ def sync_source(source_name: str, settings: Settings | None = None, partitions: 
         for stream in source.streams:
             mapping = source.mapping(stream)
             stream_sync = _StreamSync(engine, settings, source_name, stream, mapping,
-                                      mapping_fingerprint(*source.mapping_texts(stream)), recorder, report, progress)
+                                      mapping_fingerprint(*source.mapping_texts(stream)), recorder, report, progress,
+                                      window)
             verifier = OwnerVerifier.for_mapping(mapping, settings, recorder, engine)
             try:
                 for partition in report.partitions:
@@ -217,7 +228,8 @@ class SyncObserver:
 
 
 def sync_all(settings: Settings | None = None, names: list[str] | None = None, partitions: list[str] | None = None,
-             workers: int = 1, observer: SyncObserver | None = None) -> list[SyncReport]:
+             workers: int = 1, observer: SyncObserver | None = None,
+             window: UpdateWindow | None = None) -> list[SyncReport]:
     """Sync the named sources, or every configured one, one after the other; their reports.
 
     Everything is checked before the first sync starts: the names, each named source's
@@ -239,7 +251,7 @@ def sync_all(settings: Settings | None = None, names: list[str] | None = None, p
     for name, chosen in plan.items():
         observer.starting(name)
         report = sync_source(name, settings, chosen, partial(observer.fetched, name), workers=workers,
-                             on_retry=partial(observer.retrying, name))
+                             on_retry=partial(observer.retrying, name), window=window)
         observer.finished(report)
         reports.append(report)
     return reports
@@ -258,6 +270,7 @@ class _StreamSync:
     recorder: HealthRecorder
     report: SyncReport
     progress: ProgressCallback | None
+    window: UpdateWindow | None = None
 
     def __post_init__(self):
         self.lookup = _digest_lookup(self.engine, self.mapping)
@@ -267,7 +280,7 @@ class _StreamSync:
         checkpoint = read_checkpoint(self.engine, self.source, self.stream, partition)
         on_changed = verifier.submit if verifier is not None else None
         try:
-            fetched = prefetch(connector.read(self.stream, partition, checkpoint), depth=2, name="fetch")
+            fetched = prefetch(connector.read(self.stream, partition, checkpoint, self.window), depth=2, name="fetch")
             translated = prefetch((translate_batch(batch, self.mapping, self.settings.pii_key, self.fingerprint,
                                                    self.lookup, on_changed, self.quarantined_before)
                                    for batch in fetched),

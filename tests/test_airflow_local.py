@@ -1,12 +1,15 @@
-"""A real Airflow 3 (api-server, scheduler, dag-processor; LocalExecutor on a SQLite metadata
-database) runs the project's DAGs against the sandbox and an empty PostgreSQL warehouse, driven only
-through the REST API: every DAG unpaused at the same moment, as a fresh deployment does, plus runs
-triggered through the API; every run must succeed and the metric tables hold the sandbox's figures.
-Then a three-day backfill of the portal sync leaves the warehouse exactly as the one run left it.
+"""A real Airflow 3 (api-server, scheduler, dag-processor, triggerer; LocalExecutor on a SQLite
+metadata database) runs the project's DAGs against the sandbox and an empty PostgreSQL warehouse,
+driven only through the REST API: every DAG unpaused at the same moment, as a fresh deployment does,
+plus runs triggered through the API; every run must succeed and the metric tables hold the sandbox's
+figures. The publish deadline is one second here, so the deadline alert fires for the publish runs.
+Then a three-day backfill of the portal sync, each run reading its own day's updates, leaves the
+warehouse exactly as the one run left it.
 """
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +28,7 @@ from tests.truth import online_counts_by_province, warehouse_snapshot
 # One Airflow start for the module; on a machine shared with other work its first runs can take minutes.
 pytestmark = [pytest.mark.airflow, pytest.mark.airflow_stack, pytest.mark.postgres, pytest.mark.timeout(1500)]
 ALL_DAGS = SOURCE_DAGS | {"lienthong_check", "lienthong_publish", "lienthong_health"}
+PUBLISH_DEADLINE_SECONDS = 1  # every publish run misses it: the alert fires while the runs go on
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +41,11 @@ def warehouse_url(pg_admin_url):
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory, sandbox, warehouse_url):
     home = tmp_path_factory.mktemp("airflow")
-    stack = AirflowStack(home=home, port=free_port(), components=CORE, parallelism=4,
+    stack = AirflowStack(home=home, port=free_port(), components=CORE + ("triggerer",), parallelism=4,
                          environment={"LIENTHONG_DB_URL": warehouse_url, "LIENTHONG_VAR_DIR": str(home / "var"),
-                                      "LIENTHONG_PII_KEY": TEST_PII_KEY.decode(), **af.sandbox_connections(sandbox)})
+                                      "LIENTHONG_PII_KEY": TEST_PII_KEY.decode(),
+                                      "LIENTHONG_PUBLISH_DEADLINE": str(PUBLISH_DEADLINE_SECONDS),
+                                      **af.sandbox_connections(sandbox)})
     with stack:
         yield stack
 
@@ -78,19 +84,38 @@ def test_the_portal_sync_maps_one_task_per_province_and_emits_its_asset(airflow,
     assert events and events[0]["extra"]["fetched"] > 0
 
 
-def test_the_scheduler_holds_the_publish_deadline_an_hour_after_a_run_is_queued(airflow, first_runs):
-    """Airflow's deadline alert (hub/orchestration.py), as the scheduler stored it from the DAG file."""
+def test_the_publish_deadline_alert_fires_for_a_publish_run_not_finished_in_time(airflow, first_runs):
+    """Airflow's deadline alert (hub/orchestration.py) as the scheduler stored it from the DAG file,
+    marked missed for the publish runs, its callback run by the triggerer, and the alert's line in
+    <var>/alerts.jsonl."""
+    _, runs, _ = first_runs
+    publish_runs = {r["dag_run_id"] for r in runs if r["dag_id"] == "lienthong_publish"}
     engine = create_engine(f"sqlite:///{airflow.home / 'airflow.db'}")
     with engine.connect() as conn:
         alerts = conn.execute(text("SELECT a.reference, a.interval, a.callback_def FROM deadline_alert a"
                                    " JOIN serialized_dag s ON s.id = a.serialized_dag_id"
                                    " WHERE s.dag_id = 'lienthong_publish'")).all()
-    engine.dispose()
     assert alerts
     for reference, interval, callback in alerts:
         assert json.loads(reference)["reference_type"] == "DagRunQueuedAtDeadline"
-        assert json.loads(interval)["__data__"] == timedelta(hours=1).total_seconds()
+        assert json.loads(interval)["__data__"] == PUBLISH_DEADLINE_SECONDS
         assert json.loads(callback)["__data__"]["path"] == "hub.orchestration.publish_deadline_missed"
+
+    alerts_file = airflow.home / "var" / "alerts.jsonl"
+    missed_query = text("SELECT r.run_id, c.state FROM deadline d JOIN dag_run r ON r.id = d.dagrun_id"
+                        " JOIN callback c ON c.id = d.callback_id WHERE r.dag_id = 'lienthong_publish' AND d.missed")
+    give_up = time.monotonic() + 60  # the scheduler marks a miss on its next loop, the triggerer then runs it
+    while True:
+        with engine.connect() as conn:
+            missed = dict(conn.execute(missed_query).all())
+        fired = [json.loads(line) for line in alerts_file.read_text().splitlines()] if alerts_file.exists() else []
+        if (missed and "success" in missed.values() and fired) or time.monotonic() > give_up:
+            break
+        time.sleep(2)
+    engine.dispose()
+    assert set(missed) <= publish_runs and "success" in missed.values(), missed
+    assert {a["run_id"] for a in fired} <= publish_runs and fired, fired
+    assert {(a["alert"], a["dag_id"]) for a in fired} == {("publish_late", "lienthong_publish")}
 
 
 def test_the_published_rates_equal_a_direct_count_of_the_sandbox(first_runs, warehouse_url, sandbox):
@@ -107,8 +132,8 @@ def test_the_published_rates_equal_a_direct_count_of_the_sandbox(first_runs, war
     assert af.count_rows(warehouse_url, "quality_result") > 0
 
 
-def test_a_three_day_backfill_leaves_the_tables_as_one_run_over_those_days_left_them(airflow, first_runs,
-                                                                                   warehouse_url):
+def test_a_three_day_backfill_reads_each_days_updates_and_leaves_the_tables_as_one_run_left_them(
+        airflow, first_runs, warehouse_url):
     api, _, _ = first_runs
     engine = create_engine(warehouse_url)
     one_run = warehouse_snapshot(engine)
@@ -124,3 +149,11 @@ def test_a_three_day_backfill_leaves_the_tables_as_one_run_over_those_days_left_
     assert af.failures(airflow, api, runs) == []
     assert warehouse_snapshot(engine) == one_run
     engine.dispose()
+    for run in (r for r in runs if r["dag_id"] == "lienthong_dvc_portal" and r["run_type"] == "backfill"):
+        report = af.get(api, f"{airflow.url}/api/v2/dags/lienthong_dvc_portal/dagRuns/{run['dag_run_id']}"
+                             "/taskInstances/sync/xcomEntries/return_value", map_index=0)["value"]
+        report = json.loads(report) if isinstance(report, str) else report
+        read = [datetime.fromisoformat(moment) for moment in report["window"]]
+        assert read == [datetime.fromisoformat(run["data_interval_start"].replace("Z", "+00:00")),
+                        datetime.fromisoformat(run["data_interval_end"].replace("Z", "+00:00"))]
+        assert read[1] - read[0] == timedelta(days=1)

@@ -122,3 +122,24 @@ def test_a_source_declared_in_yaml_alone_gets_its_own_dag(tmp_path):
         "    watermark_column: ngay_cap_nhat\n    key_column: ma_so_thue\n", encoding="utf-8")
     result = inspect_dags(airflow_env(tmp_path, {"LIENTHONG_SOURCES_FILE": str(tmp_path / "extra.yaml")}))
     assert result["errors"] == {} and "lienthong_business_registry" in result["dags"]
+
+
+def test_the_publish_deadline_callback_appends_the_late_run_to_the_alerts_file(tmp_path, monkeypatch):
+    """What the triggerer runs when a publish run misses its deadline, with the context the
+    scheduler sends (airflow/models/deadline.py: the run as the REST API shows it, and the deadline)."""
+    import asyncio
+
+    from hub import orchestration
+
+    monkeypatch.setenv("LIENTHONG_VAR_DIR", str(tmp_path / "var"))
+    context = {"dag_run": {"dag_run_id": "scheduled__2025-08-18T08:00:00+00:00", "dag_id": "lienthong_publish",
+                           "queued_at": "2025-08-18T08:00:01Z"},
+               "deadline": {"id": "0198", "deadline_time": "2025-08-18T09:00:01Z"}}
+    asyncio.run(orchestration.publish_deadline_missed(context=context))
+    asyncio.run(orchestration.publish_deadline_missed(context=context))
+
+    lines = (tmp_path / "var" / orchestration.ALERTS_FILE).read_text(encoding="utf-8").splitlines()
+    alerts = [json.loads(line) for line in lines]
+    assert len(alerts) == 2 and alerts[0]["alert"] == "publish_late"
+    assert alerts[0]["run_id"] == "scheduled__2025-08-18T08:00:00+00:00"
+    assert alerts[0]["deadline"] == "2025-08-18T09:00:01Z"

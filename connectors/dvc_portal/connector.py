@@ -5,7 +5,8 @@
   ``overlap`` earlier, so records updated late, or updated while we paged, are read again
   (unchanged re-reads cost no write). The watermark comes from the portal's own timestamps, not the
   hub's clock: a hub clock ahead of the portal's must not skip updates. Within a window every page
-  carries where to resume (a ``portal_window`` ``Position``).
+  carries where to resume (a ``portal_window`` ``Position``). Given an ``UpdateWindow`` (a scheduled
+  run's data interval) it reads that window, from the overlap before its start to its end, instead.
 - ``procedures``: the province's procedure catalogue with each procedure's full package
   (components, and which database could replace each), read whole every time.
 - ``reported_online``: the portal's own public aggregates (provide-online-tree) for the
@@ -13,12 +14,13 @@
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder
 from connectors.config import SystemConfig
-from connectors.incremental import Position, portal_less
+from connectors.incremental import Position, UpdateWindow, portal_less, window_read_start
 from mappings.admin_units import load_admin_units
 from mappings.timeparse import LOCAL_ZONE
 
@@ -59,11 +61,14 @@ class DvcPortalConnector:
             return list(self.configured_partitions)
         return sorted(p.dvcqg_code for p in load_admin_units().provinces.values())
 
-    def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
-        readers = {"dossiers": self._dossiers, "procedures": self._procedures, "reported_online": self._reported_online}
+    def read(self, stream: str, partition: str, checkpoint: str | None,
+             window: UpdateWindow | None = None) -> Iterator[Batch]:
+        if stream == "dossiers":
+            return self._dossiers(partition, checkpoint, window)
+        readers = {"procedures": self._procedures, "reported_online": self._reported_online}
         if stream not in readers:
             raise ValueError(f"dvc_portal has no stream {stream!r}")
-        return readers[stream](partition, checkpoint)
+        return readers[stream](partition, checkpoint)  # read whole: a window does not apply
 
     def _procedures(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
         """Read whole every time: the checkpoint only records when."""
@@ -88,21 +93,31 @@ class DvcPortalConnector:
         yield Batch("reported_online", partition, records, Checkpoint("reported_online", partition,
                                                                    Position("full_read", period["toDate"]).encode()))
 
-    def _dossiers(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+    def _dossiers(self, partition: str, checkpoint: str | None, window: UpdateWindow | None) -> Iterator[Batch]:
         """Pages of one update window, each batch carrying where to resume after it.
 
         The listing is ordered by update time, so after a page every record updated before the
         page's latest update time has been read: an interrupted window resumes from that time, less
         the overlap (records out of order across a page boundary, ties), instead of starting the
-        province over. Re-read records that did not change cost no write.
+        province over. Re-read records that did not change cost no write. A ``window`` bounds the read
+        instead of the checkpoint and the clock (``window_read_start``).
         """
-        stream = "dossiers"
-        window = Position.decode(checkpoint, "portal_window")
-        if window.unfinished:  # an interrupted window: finish it
-            start, end = window.resume_from, window.window_end
+        stored = Position.decode(checkpoint, "portal_window")
+        keeps_checkpoint = True
+        if stored.unfinished and window is None:  # an interrupted window: finish it
+            start, end = stored.resume_from, stored.window_end
         else:
-            start = window.next_start(self.overlap) or self.initial_watermark
+            start = stored.resume_from if stored.unfinished else stored.next_start(self.overlap) or self.initial_watermark
             end = self.clock().strftime(PORTAL_DATE)
+        if window is not None:
+            window_start, window_end = window.local(LOCAL_ZONE)
+            start, keeps_checkpoint = window_read_start(start, (window_start - self.overlap).strftime(PORTAL_DATE))
+            end = min(end, window_end.strftime(PORTAL_DATE))
+        for batch in self._window_pages(partition, stored, start, end):
+            yield batch if keeps_checkpoint else replace(batch, checkpoint=None)
+
+    def _window_pages(self, partition: str, window: Position, start: str, end: str) -> Iterator[Batch]:
+        stream = "dossiers"
         watermark = window.watermark or self.initial_watermark
         page = 1
         while True:

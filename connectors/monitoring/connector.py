@@ -2,7 +2,9 @@
 colour, commune Public Administrative Service Center checklists. Incremental by report date.
 
 Each report date is one batch whose checkpoint is that date. Localities report before 16:00 and
-late reports arrive afterwards, so every run reads the last ``lookback_days`` dates again.
+late reports arrive afterwards, so every run reads the last ``lookback_days`` dates again. Given an
+``UpdateWindow`` (a scheduled run's data interval), a run reads the report dates the window spans,
+from ``lookback_days`` before its start.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Callable, Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpClient, HttpPolicy
 from connectors.config import SystemConfig
-from connectors.incremental import Position
+from connectors.incremental import Position, UpdateWindow, days_less, window_read_start
 from mappings.timeparse import LOCAL_ZONE
 
 
@@ -43,7 +45,8 @@ class MonitoringConnector:
     def partitions(self) -> list[str]:
         return ["all"]
 
-    def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+    def read(self, stream: str, partition: str, checkpoint: str | None,
+             window: UpdateWindow | None = None) -> Iterator[Batch]:
         if stream not in self.paths:
             raise ValueError(f"monitoring has no stream {stream!r}")
         start = self.first_date
@@ -51,6 +54,13 @@ class MonitoringConnector:
         if position.watermark:
             start = max(start, position.next_start(self.lookback))
         end = min(self.today(), self.last_date) if self.last_date else self.today()
+        keeps_checkpoint = True
+        if window is not None:
+            window_start, window_end = window.local(LOCAL_ZONE)
+            first_day, last_day = window_start.date(), (window_end - timedelta(microseconds=1)).date()  # end excluded
+            start, keeps_checkpoint = window_read_start(start, max(self.first_date, days_less(first_day.isoformat(),
+                                                                                      self.lookback)))
+            end = min(end, last_day)
         day = start
         while day <= end:
             params = {"ngay": day.isoformat()}
@@ -58,8 +68,8 @@ class MonitoringConnector:
                 params["bao_gom_tre_han"] = "true"  # late reports too: complete, flagged by dung_han
             reply = self.http.get_json(self.paths[stream], params=params, endpoint=stream)
             records = reply.get("du_lieu") or [] if isinstance(reply, dict) else []
-            yield Batch(stream, partition, records,
-                        Checkpoint(stream, partition, position.finished(day.isoformat()).encode()))
+            done = Checkpoint(stream, partition, position.finished(day.isoformat()).encode())
+            yield Batch(stream, partition, records, done if keeps_checkpoint else None)
             day += timedelta(days=1)
 
     def probe(self) -> None:

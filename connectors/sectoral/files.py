@@ -14,7 +14,7 @@ from typing import Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpPolicy, SourceError, elapsed_ms
 from connectors.config import SystemConfig
-from connectors.incremental import Position
+from connectors.incremental import Position, UpdateWindow
 
 from .declaration import DeclaredConnector, SectoralSource, connector_kind
 from .models import FileDropSource
@@ -32,7 +32,9 @@ class FileDropConnector(DeclaredConnector):
         directory = declared.directory or config.base_url.removeprefix("file://")
         self.directory = Path(directory)
 
-    def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+    def read(self, stream: str, partition: str, checkpoint: str | None,
+             window: UpdateWindow | None = None) -> Iterator[Batch]:
+        """From the checkpoint, whatever the window: files are read in name order, not by update time."""
         pattern = self.declared.pattern
         stored = Position.decode(checkpoint, "last_file").next_start(None) or ""
         files = sorted(path for path in self.directory.glob(pattern) if path.is_file() and path.name > stored)

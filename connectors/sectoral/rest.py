@@ -1,13 +1,16 @@
 """JSON REST listings: paged by a registered paginator (``paging.py``), incremental by an ISO-8601
-update time when declared (e.g. the land registry)."""
+update time when declared (e.g. the land registry). Given an ``UpdateWindow`` (a scheduled run's
+data interval), an incremental listing is asked from the overlap before the window's start, and the
+records updated after its end are left to the run of the window they belong to."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Iterator
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpClient, HttpPolicy
 from connectors.config import SystemConfig
-from connectors.incremental import Position, newest_instant
+from connectors.incremental import Position, UpdateWindow, newest_instant, parse_instant, window_read_start
 
 from .declaration import DeclaredConnector, SectoralSource, connector_kind
 from .models import RestCursorSource, RestSource
@@ -26,12 +29,26 @@ class RestConnector(DeclaredConnector):
             headers[self.declared.api_key_header] = config.password.reveal()
         self.http = HttpClient(source.name, config.base_url, policy, self.recorder, headers)
 
-    def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+    def read(self, stream: str, partition: str, checkpoint: str | None,
+             window: UpdateWindow | None = None) -> Iterator[Batch]:
+        incremental = self.declared.incremental
+        if not incremental or window is None:  # a listing without an update time is read whole
+            yield from self._listing(stream, partition, checkpoint)
+            return
+        overlap = timedelta(seconds=incremental.overlap_seconds)
+        since, keeps_checkpoint = window_read_start(
+            parse_instant(Position.decode(checkpoint, "iso_watermark").next_start(overlap)), window.start - overlap)
+        for batch in self._listing(stream, partition, checkpoint, since.isoformat() if since else None, window):
+            yield batch if keeps_checkpoint else replace(batch, checkpoint=None)
+
+    def _listing(self, stream: str, partition: str, checkpoint: str | None, since: str | None = None,
+                 window: UpdateWindow | None = None) -> Iterator[Batch]:
+        """The listing from ``since`` (else from the checkpoint's overlap), up to the window's end."""
         incremental = self.declared.incremental
         position = Position.decode(checkpoint, "iso_watermark")
         params = {}
         if incremental:
-            since = position.next_start(timedelta(seconds=incremental.overlap_seconds))
+            since = since or position.next_start(timedelta(seconds=incremental.overlap_seconds))
             if since:
                 params[incremental.since_param] = since
         paging = paginator_for(self.declared.paging)
@@ -40,10 +57,12 @@ class RestConnector(DeclaredConnector):
         while request is not None:
             reply = self.http.get_json(request[0], params=request[1], endpoint=stream)
             records = reply_field(reply, self.declared.records_field) or []
+            request = paging.after(reply, records, request)
+            if window is not None:
+                records = [record for record in records if not _updated_after(record, incremental.watermark_field, window)]
             if incremental:
                 watermark = newest_instant(watermark, (record.get(incremental.watermark_field)
                                                        for record in records if isinstance(record, dict)))
-            request = paging.after(reply, records, request)
             last = request is None
             # The watermark only moves once the whole listing is stored: page order need not be
             # update order, so a half-read listing proves nothing about later records.
@@ -56,3 +75,9 @@ class RestConnector(DeclaredConnector):
 
     def close(self) -> None:
         self.http.close()
+
+
+def _updated_after(record, field: str, window: UpdateWindow) -> bool:
+    """A record updated after the window (an unreadable update time is the mapping's to quarantine)."""
+    moment = parse_instant(record.get(field)) if isinstance(record, dict) else None
+    return moment is not None and moment >= window.end

@@ -19,7 +19,7 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ex
 
 from connectors.base import Batch, Checkpoint, HealthRecorder, HttpPolicy, SourceError, elapsed_ms
 from connectors.config import SystemConfig
-from connectors.incremental import Position
+from connectors.incremental import Position, UpdateWindow
 
 from .declaration import DeclaredConnector, SectoralSource, connector_kind
 from .models import SqlSource
@@ -56,7 +56,9 @@ class SqlWatermarkConnector(DeclaredConnector):
             self._table = Table(self.declared.table, MetaData(), autoload_with=self.engine)
         return self._table
 
-    def read(self, stream: str, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+    def read(self, stream: str, partition: str, checkpoint: str | None,
+             window: UpdateWindow | None = None) -> Iterator[Batch]:
+        """From the checkpoint, whatever the window: a keyset carries no time zone to bound it by."""
         table, declared = self.table, self.declared
         mark, key = table.c[declared.watermark_column], table.c[declared.key_column]
         size = declared.batch_size
