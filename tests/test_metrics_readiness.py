@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select, update
 
 from hub.metrics.readiness import CRITERIA, publish_readiness
-from hub.warehouse.schema import commune_report, metric_readiness_criterion, metric_readiness_province, province_report
+from hub.warehouse.schema import (commune_report, metric_readiness_commune, metric_readiness_criterion,
+                                  metric_readiness_province, province_report)
 from tests.metric_fixtures import LOADED, empty, warehouse_engine  # noqa: F401
 
 AUG10, AUG11 = date(2025, 8, 10), date(2025, 8, 11)
@@ -59,6 +60,28 @@ def test_the_province_row_shows_green_and_basic_communes_and_the_reported_colour
     assert (son_la["status"], son_la["communes_reporting"], son_la["communes_green"], son_la["communes_basic"],
             son_la["green_pct"]) == ("yellow", 2, 1, 1, 1.33)
     assert (nation[AUG10]["provinces_yellow"], nation[AUG11]["communes_basic"], nation[AUG11]["communes_green"]) == (1, 1, 0)
+
+
+def test_every_commune_has_a_row_per_date_with_the_criteria_it_met_by_the_cut_off(empty):
+    _seed(empty)
+    publish_readiness(empty)
+    with empty.connect() as conn:
+        rows = {(r["report_date"], r["commune_code"]): r for r in conn.execute(select(metric_readiness_commune)).mappings()}
+    assert len(rows) == 2 * 3321  # both report dates, every commune, reported or not
+    to_hieu, chieng_an, late = rows[(AUG10, TO_HIEU)], rows[(AUG10, CHIENG_AN)], rows[(AUG10, THIRD)]
+    assert (to_hieu["reporting"], to_hieu["meets_basic"], to_hieu["green"], to_hieu["criteria_met"]) == (True, True, True, 7)
+    assert (chieng_an["meets_basic"], chieng_an["green"], chieng_an["criteria_met"], chieng_an["one_stop_staff"],
+            chieng_an["network"]) == (False, False, 6, False, True)
+    assert (late["reporting"], late["meets_basic"], late["criteria_met"], late["network"]) == (False, False, 0, False)
+    signed_no = rows[(AUG11, TO_HIEU)]
+    assert (signed_no["meets_basic"], signed_no["green"], signed_no["digital_signatures"]) == (True, False, False)
+    silent = next(r for (day, _), r in rows.items() if day == AUG10 and r["province_code"] == "01")  # Hà Nội: no reports
+    assert (silent["reporting"], silent["criteria_met"], silent["commune_name"] != "") == (False, 0, True)
+    with empty.connect() as conn:  # the province's green communes are the commune rows that are green
+        green = conn.execute(select(metric_readiness_province.c.communes_green).where(
+            metric_readiness_province.c.report_date == AUG10,
+            metric_readiness_province.c.province_code == "14")).scalar_one()
+    assert green == sum(r["green"] for (day, _), r in rows.items() if day == AUG10 and r["province_code"] == "14")
 
 
 def test_only_report_dates_with_new_reports_are_published_again(empty):

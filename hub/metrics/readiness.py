@@ -8,6 +8,9 @@ Commune figures are the hub's own, recomputed from each checklist (docs/metrics.
 The province colour is the one the province reported. Per criterion of the checklist, the
 communes meeting it (reported by the cut-off) out of all the unit's communes.
 
+Per commune and date (``metric_readiness_commune``): every commune of the reference units, with
+each criterion met or not, so the centre's commune map reads a table, not the reports.
+
 Incremental: only the report dates whose commune or province reports changed since their last
 publish (hub/metrics/partitions.py) are recomputed.
 """
@@ -15,18 +18,22 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, and_, case, func, select, true
+from datetime import date
+
+from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, select, true
 
 from hub.metrics import percent
 from hub.metrics.partitions import EMPTY, combined, fingerprints, one_writer_at_a_time, record_published, stale_days
 from hub.warehouse.db import upsert
-from hub.warehouse.schema import (admin_commune, admin_province, commune_report, metric_readiness_criterion,
-                                  metric_readiness_nation, metric_readiness_province, province_report)
+from hub.metrics.sql import days_table
+from hub.warehouse.schema import (READINESS_CRITERIA, UTC, admin_commune, admin_province, commune_report,
+                                  metric_readiness_commune, metric_readiness_criterion, metric_readiness_nation,
+                                  metric_readiness_province, province_report)
 
 c = commune_report.c
-BASIC = (c.network, c.online_meetings, c.digitisation_equipment, c.computers, c.one_stop_staff)
-GREEN = BASIC + (c.digital_signatures, c.official_certificates)
-CRITERIA = tuple(column.name for column in GREEN)
+CRITERIA = READINESS_CRITERIA
+BASIC = tuple(c[name] for name in CRITERIA[:5])
+GREEN = tuple(c[name] for name in CRITERIA)
 METRIC = "readiness"
 
 
@@ -36,6 +43,28 @@ def _all(columns):
 
 def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _publish_communes(conn: Connection, dates: list[date], now: datetime) -> None:
+    """Every commune of the reference units on each date, reported or not: one INSERT … SELECT."""
+    table = metric_readiness_commune
+    conn.execute(delete(table).where(table.c.report_date.in_(dates)))
+    days = days_table(dates)
+
+    def met(columns):
+        return func.coalesce(_all(columns), False)
+
+    criteria = {name: met((c[name],)) for name in CRITERIA}
+    rows = (select(days.c.day, admin_commune.c.code, admin_commune.c.province_code, admin_commune.c.full_name,
+                   func.coalesce(c.on_time, False), met(BASIC), met(GREEN),
+                   sum((case((condition, 1), else_=0) for condition in criteria.values()), literal(0)),
+                   *criteria.values(), literal(now, UTC))
+            .select_from(days.join(admin_commune, true())
+                         .outerjoin(commune_report, and_(c.commune_code == admin_commune.c.code,
+                                                         c.report_date == days.c.day))))
+    conn.execute(insert(table).from_select(
+        ["report_date", "commune_code", "province_code", "commune_name", "reporting", "meets_basic", "green",
+         "criteria_met", *CRITERIA, "computed_at"], rows))
 
 
 
@@ -99,6 +128,7 @@ def publish_readiness(engine: Engine) -> list[dict]:
         upsert(conn, metric_readiness_province, province_rows)
         upsert(conn, metric_readiness_nation, nation_rows)
         upsert(conn, metric_readiness_criterion, criterion_rows)
+        _publish_communes(conn, dates, now)
         record_published(conn, METRIC, current, dates, now)
     return nation_rows
 

@@ -437,6 +437,10 @@ metric_dossier_reduction = Table(
     Column("computed_at", UTC, nullable=False),
 )
 
+# The monitoring checklist's criteria (commune_report columns), in the centre's order.
+READINESS_CRITERIA = ("network", "online_meetings", "digitisation_equipment", "computers", "one_stop_staff",
+                      "digital_signatures", "official_certificates")
+
 metric_readiness_province = Table(
     "metric_readiness_province", metadata,
     Column("report_date", Date, primary_key=True),
@@ -452,6 +456,22 @@ metric_readiness_province = Table(
     Column("basic_pct", Float),
     Column("computed_at", UTC, nullable=False),
 )
+
+metric_readiness_commune = Table(
+    "metric_readiness_commune", metadata,
+    Column("report_date", Date, primary_key=True),
+    Column("commune_code", String(5), primary_key=True),
+    Column("province_code", String(2), nullable=False),
+    Column("commune_name", String(128), nullable=False),
+    Column("reporting", Boolean, nullable=False),  # its report arrived before the day's 16:00 cut-off
+    Column("meets_basic", Boolean, nullable=False),  # every basic PASC condition, reported by the cut-off
+    Column("green", Boolean, nullable=False),  # the basic conditions plus signatures and certificates
+    Column("criteria_met", Integer, nullable=False),  # of the 7 checklist criteria, reported by the cut-off
+    *[Column(name, Boolean, nullable=False) for name in READINESS_CRITERIA],
+    Column("computed_at", UTC, nullable=False),
+)
+Index("ix_metric_readiness_commune_province", metric_readiness_commune.c.report_date,
+      metric_readiness_commune.c.province_code)
 
 metric_readiness_nation = Table(
     "metric_readiness_nation", metadata,
