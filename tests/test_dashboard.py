@@ -115,7 +115,8 @@ def test_under_the_read_only_dashboard_role_the_screen_shows_the_metric_tables_a
             page = client.get("/", params={"province": "04", "date": "2025-08-10"})
             assert page.status_code == 200
             assert "Tỉnh Cao Bằng" in page.text and 'id="table-ranking"' in page.text  # metric tables: readable
-            assert "commune_report" in page.text  # the interim commune read: not granted, said so
+            assert 'id="table-communes"' in page.text  # the communes of Cao Bằng: a metric table too
+            assert "commune_report" not in page.text  # no canonical table is read, none is missing
             assert client.get("/api/metrics/metric_readiness_nation").json()["rows"]
             assert client.get("/metrics").status_code == 200
     finally:

@@ -1,10 +1,6 @@
 """Every read the screen makes, in one place: the published metric_* tables (docs/metrics.md).
 
-One read is still interim: commune readiness (green or not per commune and report date, the
-criteria met) is published at no metric table's grain (metric_readiness_criterion stops at the
-province), so it is computed from the canonical commune_report; point ``commune_readiness`` at a
-commune-grain metric table when one is published. The views, the Excel export and the static report
-only see the dicts these functions return.
+The views, the Excel export and the static report only see the dicts these functions return.
 
 A table that does not exist yet (an older warehouse, a metric another release publishes) reads as
 no rows; ``published`` tells the screen which tables exist, so it can say "not published yet"
@@ -18,17 +14,14 @@ from datetime import date
 from sqlalchemy import BigInteger, Connection, and_, case, cast, Float, func, inspect, select, text, true
 
 from hub.metrics import percent
-from hub.metrics.readiness import BASIC, GREEN
 from hub.metrics.sql import rate_pct
-from hub.warehouse.schema import (admin_commune, commune_report, load_run, metadata, quarantine, metric_connection_health,
+from hub.warehouse.schema import (load_run, metadata, quarantine, metric_connection_health,
                                   metric_data_quality, metric_dossier_reduction, metric_dossier_reduction_day,
                                   metric_online_filing_daily, metric_online_filing_rate,
-                                  metric_procedure_component_reduction, metric_readiness_nation,
+                                  metric_procedure_component_reduction, metric_readiness_commune, metric_readiness_nation,
                                   metric_readiness_province)
 
 METRIC_TABLES = tuple(sorted(name for name in metadata.tables if name.startswith("metric_")))
-# Read by the screen beyond the metric tables until a commune-grain readiness metric is published.
-INTERIM_TABLES = ("commune_report", "admin_commune")
 # Read by the Prometheus endpoint only (operators, not the dashboard role): the hub's own bookkeeping.
 OPERATIONS_TABLES = ("load_run", "quarantine")
 DIMENSIONS = ("dung", "du", "sach", "song")  # đúng, đủ, sạch, sống: the order people say them
@@ -51,7 +44,7 @@ class DateRange:
 def published(conn: Connection) -> set[str]:
     """The tables the screen reads that exist in this warehouse and that this connection may read
     (the PostgreSQL dashboard role sees every table's name but may SELECT from metric_* only)."""
-    names = set(inspect(conn).get_table_names()) & set(METRIC_TABLES + INTERIM_TABLES + OPERATIONS_TABLES)
+    names = set(inspect(conn).get_table_names()) & set(METRIC_TABLES + OPERATIONS_TABLES)
     if conn.dialect.name == "postgresql":
         names = {name for name in names
                  if conn.execute(text("SELECT has_table_privilege(:name, 'SELECT')"), {"name": name}).scalar()}
@@ -90,30 +83,14 @@ def nation_readiness(conn: Connection, available: set[str], within: DateRange) -
 
 def commune_readiness(conn: Connection, available: set[str], report_date: date | None,
                       province_code: str) -> list[dict]:
-    """Each commune of a province on a report day: which checklist conditions it met.
-
-    Interim: read from the canonical commune_report with the readiness metric's own definitions
-    (hub/metrics/readiness.py) until a commune-grain readiness metric table is published; then
-    read that table here instead."""
-    if not {"commune_report", "admin_commune"} <= available:
-        return []
-    k = commune_report.c
-
-    def met(columns):
-        return case((and_(k.on_time == true(), *[column == true() for column in columns]), 1), else_=0)
-
-    statement = (
-        select(admin_commune.c.code.label("commune_code"), admin_commune.c.full_name.label("commune_name"),
-               case((k.on_time == true(), 1), else_=0).label("reporting"),
-               met(BASIC).label("basic"), met(GREEN).label("green"),
-               met((k.one_stop_staff,)).label("staffed"),
-               met((k.digital_signatures,)).label("digital_signatures"),
-               met((k.official_certificates,)).label("official_certificates"))
-        .select_from(admin_commune.outerjoin(commune_report, and_(k.commune_code == admin_commune.c.code,
-                                                      k.report_date == report_date)))
-        .where(admin_commune.c.province_code == province_code)
-        .order_by(admin_commune.c.code))
-    return [dict(r) for r in conn.execute(statement).mappings()]
+    """Each commune of a province on a report day: which checklist conditions it met."""
+    m = metric_readiness_commune.c
+    statement = (select(m.commune_code, m.commune_name, m.reporting, m.meets_basic.label("basic"), m.green,
+                        m.one_stop_staff.label("staffed"), m.digital_signatures, m.official_certificates,
+                        m.criteria_met)
+                 .where(m.report_date == report_date, m.province_code == province_code)
+                 .order_by(m.commune_code))
+    return _rows(conn, statement, metric_readiness_commune.name, available)
 
 
 # --- online filing rate and dossier reduction ------------------------------------------------

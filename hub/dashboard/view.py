@@ -172,7 +172,7 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
         province = next((r for r in provinces if r["province_code"] == selection.province),
                         dict.fromkeys(c.field for c in READINESS) | {"province_code": selection.province})
         communes = q.commune_readiness(conn, available, report_date, selection.province)
-        tables.append(_table("communes", "communes_of", COMMUNES, communes, "commune_report", available))
+        tables.append(_table("communes", "communes_of", COMMUNES, communes, "metric_readiness_commune", available))
         tables.append(_table("province_rate", "online_rate", RANKING,
                              [r for r in ranking if r["unit_code"] == selection.province],
                              "metric_online_filing_rate", available))
