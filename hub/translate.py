@@ -1,7 +1,8 @@
 """The map stage: a fetched batch of raw records becomes a ``LoadBatch`` the warehouse stores as handed.
 
 For every record, in this order:
-1. personal data is scrubbed (the mapping's ``pii`` section), so nothing later sees a clear ID;
+1. personal data is scrubbed (the mapping's ``pii`` section; the checks that need it made first), so
+   nothing later sees a clear ID;
 2. the scrubbed record is encoded once (sorted keys) - these exact bytes are the raw landing;
 3. its digest (BLAKE2b of those bytes, keyed by the mapping's fingerprint) is compared with the one
    stored beside its canonical row: an unchanged record costs no mapping and no write;
@@ -23,6 +24,7 @@ import zstandard
 
 from connectors.base import Batch
 from hub.warehouse.load import LoadBatch, RAW_ENCODING
+from mappings.converters import batch_context
 from mappings.engine import Mapping
 
 MAX_RECORD_BYTES = 1 << 20
@@ -75,9 +77,10 @@ def translate_batch(batch: Batch, mapping: Mapping, pii_key: bytes, fingerprint:
     they are scrubbed away: the owner verification's way in. A record quarantined before with the
     same payload keeps its reason without being mapped or landed again."""
     keys, encoded, digests, scrubbed, originals = [], [], [], [], []
-    rejects = [(_encode(mapping.pii.scrub(item, pii_key)), reason) for item, reason in batch.rejects]
+    context = batch_context()  # one clock for the checks made before personal data is dropped
+    rejects = [(_encode(mapping.scrub(item, pii_key, context)), reason) for item, reason in batch.rejects]
     for record in batch.records:
-        clean = mapping.pii.scrub(record, pii_key) if isinstance(record, dict) else {"_value": repr(record)[:1000]}
+        clean = mapping.scrub(record, pii_key, context) if isinstance(record, dict) else {"_value": repr(record)[:1000]}
         payload = _encode(clean)
         if len(payload) > MAX_RECORD_BYTES:  # hostile or broken: keep its identity, not its bulk
             rejects.append((_encode({"record_key": mapping.key_of(clean)[:256], "characters": len(payload)}),

@@ -30,7 +30,9 @@ Rules = dict[str, RuleSpec]
 
 class PiiSection(StrictModel):
     hash: FieldNames = Field(default_factory=list, description='IDs -> keyed hashes ("L[].F" inside lists)')
-    drop: FieldNames = Field(default_factory=list, description="names, phones, e-mails: never stored")
+    drop: FieldNames = Field(default_factory=list, description=(
+        "names, phones, e-mails: never stored; check_only rules reading only them run before the drop, and "
+        "a text not in Unicode NFC leaves <field>__nfc: false"))
 
 
 class VerifySection(StrictModel):

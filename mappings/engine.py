@@ -6,7 +6,9 @@ load, ``declaration.py``):
   source, stream, target  where records come from and the canonical table they feed
   record_key              the source field(s) naming a record; several join with ":"
   fields                  output field -> rule. Every rule has ``type`` (default string),
-                          ``required`` and ``check_only`` (validate, output nothing); a rule that
+                          ``required`` and ``check_only`` (validate, output nothing: one that
+                          reads only fields ``pii`` drops runs before the drop, and only its
+                          messages travel with the scrubbed record); a rule that
                           reads the record has ``from``: a field, a path ("A.B", "A[0].B"), or a
                           list of them (the first non-empty wins). Types and their options:
       string              max_length, allowed (the permitted values)
@@ -52,9 +54,9 @@ from typing import Any, Callable
 
 import yaml
 
-from mappings.converters import MAPPINGS_DIR, batch_context, code_lists
+from mappings.converters import MAPPINGS_DIR, batch_context, code_lists, top_level_field
 from mappings.declaration import ChildMapping, FieldRule, MetricInputMapping, parse_mapping
-from mappings.pii import PiiPolicy
+from mappings.pii import MARKER_SUFFIXES, PiiPolicy
 from mappings.registry import Context, Converter, MappingError, Scope
 
 __all__ = ["Mapping", "MappingResult", "FieldRule", "ChildMapping", "MappingError", "code_lists"]
@@ -67,6 +69,9 @@ class MappingResult:
     children: dict[str, list[dict]] = field(default_factory=dict)  # child table -> rows of loaded records
     metric_inputs: list[tuple[int, dict]] = field(default_factory=list)  # (index, row) of quarantined records
 
+
+# Where the messages of the checks made before personal data was dropped travel with the scrubbed record.
+CHECKED_BEFORE_DROP = "__checked_before_drop"
 
 RecordConverter = Callable[[dict, Context], tuple[dict, "list[tuple[int, str]] | None"]]
 
@@ -207,11 +212,15 @@ class Mapping:
     # What a record quarantined for a defect outside the metric inputs still hands the metrics.
     metric_inputs: MetricInputMapping | None = None
     _rules: _Rules = field(init=False, repr=False, compare=False)
+    _before_drop: _Rules | None = field(init=False, repr=False, compare=False)
     _children: tuple[_Children, ...] = field(init=False, repr=False, compare=False)
     _metric_inputs: "_MetricInputs | None" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "_rules", _Rules.compile(self.fields, "fields"))
+        before_drop = tuple(rule for rule in self.fields if self._reads_only_dropped(rule))
+        object.__setattr__(self, "_rules", _Rules.compile(
+            tuple(rule for rule in self.fields if rule not in before_drop), "fields"))
+        object.__setattr__(self, "_before_drop", _Rules.compile(before_drop, "fields") if before_drop else None)
         object.__setattr__(self, "_children", tuple(
             _Children.compile(child, i, self.fields) for i, child in enumerate(self.children)))
         object.__setattr__(self, "_metric_inputs",
@@ -226,6 +235,21 @@ class Mapping:
             return cls(**parse_mapping(yaml.safe_load(path.read_text(encoding="utf-8"))))
         except MappingError as exc:
             raise MappingError(f"{path}: {exc}") from None
+
+    def _reads_only_dropped(self, rule: FieldRule) -> bool:
+        """A check of personal data the scrub drops: after the drop it would see nothing."""
+        dropped = self.pii.drop_fields
+        return rule.check_only and bool(rule.sources) and all(top_level_field(s) in dropped for s in rule.sources)
+
+    def scrub(self, record: dict, key: bytes, context: Context | None = None) -> dict:
+        """The record without its personal data (``pii``), carrying the messages of the checks that
+        needed that data (a birth date in the future), never the data itself."""
+        clean = self.pii.scrub(record, key)
+        if self._before_drop is not None:
+            _, errors = self._before_drop.convert(record, context or batch_context())
+            if errors:
+                clean[CHECKED_BEFORE_DROP] = [message for _, message in errors]
+        return clean
 
     def key_of(self, record: dict) -> str:
         """The record's natural key as the source states it ("" when absent)."""
@@ -244,7 +268,9 @@ class Mapping:
         children: dict[str, list[dict]] = {child.target: [] for child in self._children}
         for index, record in enumerate(records):
             row, errors = self._rules.convert(record, context)
-            reasons = [message for _, message in errors] if errors else []
+            reasons = list(record.get(CHECKED_BEFORE_DROP, ()))
+            if errors:
+                reasons += [message for _, message in errors]
             produced = []
             for child in self._children:
                 child_rows, child_reasons = child.rows(record, row, context)
@@ -283,5 +309,6 @@ class Mapping:
         return found
 
     def _unknown_fields(self, record: dict) -> str | None:
-        unknown = sorted(k for k in record if k not in self.known_fields and not str(k).endswith("__kind"))
+        unknown = sorted(k for k in record if k not in self.known_fields and k != CHECKED_BEFORE_DROP
+                         and not str(k).endswith(MARKER_SUFFIXES))
         return f"unexpected field(s) {', '.join(map(str, unknown))}: schema drift" if unknown else None

@@ -2,16 +2,21 @@
 
 Runs on raw records before anything is stored, driven by each mapping's ``pii`` section.
 The shape of an ID (12-digit personal ID, 9-digit card, placeholder, ...) is kept beside the
-hash as ``<field>__kind`` so quality checks still see malformed IDs.
+hash as ``<field>__kind`` so quality checks still see malformed IDs; a dropped text that did not
+come in Unicode NFC leaves ``<field>__nfc: false`` (only then), so the sạch check still sees how
+the source encoded the names it never receives.
 """
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
+from unicodedata import is_normalized
 
 from mappings.admin_units import load_admin_units
 
 PLACEHOLDER_IDS = {"000000001", "000000000", "000000000000"}
+# The suffixes of what the scrub keeps beside a personal field: an ID's shape, a dropped text's encoding.
+MARKER_SUFFIXES = ("__kind", "__nfc")
 
 
 def _birth_codes() -> frozenset[str]:
@@ -89,6 +94,10 @@ class PiiPolicy:
 
     def scrub(self, record: dict, key: bytes) -> dict:
         clean = {k: v for k, v in record.items() if k not in self.drop_fields}
+        for name in self.drop_fields:
+            value = record.get(name)
+            if value.__class__ is str and not value.isascii() and not is_normalized("NFC", value):
+                clean[f"{name}__nfc"] = False
         ids = _IdsOfRecord(key)
         for name in self.hash_fields:
             if name in clean:

@@ -77,6 +77,10 @@ class RecordShape:
     drift_rename: tuple[str, str] | None = None
     drift_add: dict = field(default_factory=dict)
 
+    def missing_field(self, key: str) -> str:
+        """The mandatory field ``missing_mandatory`` empties in record ``key``."""
+        return self.mandatory[int(keyed_unit("mandatory", key) * len(self.mandatory))]
+
 
 RECORD_DEFECTS = ("invalid_id", "unicode_nfd", "future_date", "missing_mandatory", "schema_drift")
 
@@ -123,8 +127,7 @@ class DefectInjector:
                 base = max(self.today, date.today())
                 set_path(record, shape.date_field, shape.format_date(base + timedelta(days=days)))
             elif defect == "missing_mandatory":
-                path = shape.mandatory[int(keyed_unit("mandatory", key) * len(shape.mandatory))]
-                set_path(record, path, None)
+                set_path(record, shape.missing_field(key), None)
             elif defect == "schema_drift":
                 if shape.drift_rename:
                     record = rename_key(record, *shape.drift_rename)

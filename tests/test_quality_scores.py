@@ -72,10 +72,30 @@ def checked(request, defective_portal, tmp_path_factory):
         postgres.drop_database(admin, url)
 
 
-def _reasons(engine) -> dict[str, str]:
+def rejection_reasons(engine, source: str) -> dict[str, str]:
+    """Each record the source's mappings rejected: its key and reason."""
     with engine.connect() as conn:
         return dict(conn.execute(select(quarantine.c.record_key, quarantine.c.reason)
-                                 .where(quarantine.c.source == "dvc_portal")).all())
+                                 .where(quarantine.c.source == source)).all())
+
+
+def assert_rejections_count_under_their_reasons_dimensions(engine, source: str) -> None:
+    """The published quarantine scores of ``source`` count each rejected record once, and under every
+    dimension its reason names."""
+    expected = Counter(dim for reason in rejection_reasons(engine, source).values()
+                       for dim in reason_dimensions(reason))
+    with engine.connect() as conn:
+        counted = dict(conn.execute(
+            select(metric_data_quality.c.dimension, func.sum(metric_data_quality.c.rows_failing))
+            .where(metric_data_quality.c.origin == "quarantine", metric_data_quality.c.source == source)
+            .group_by(metric_data_quality.c.dimension)).all())
+        rejected = conn.execute(select(func.count()).select_from(quarantine)
+                                .where(quarantine.c.source == source)).scalar()
+        checked_rows = conn.execute(select(func.sum(metric_data_quality.c.rows_checked)).where(
+            metric_data_quality.c.origin == "quarantine", metric_data_quality.c.source == source,
+            metric_data_quality.c.dimension == "dung")).scalar()
+    assert expected and {d: n for d, n in counted.items() if n} == dict(expected)
+    assert checked_rows == rejected  # every rejected record is counted once per dimension
 
 
 # What each record defect looks like once the hub has it: refused, with this in its quarantine reason, or
@@ -93,7 +113,7 @@ def test_every_injected_defect_is_counted_under_its_dimension_as_often_as_the_le
     dimension, how, seen = SEEN_AS[defect]
     injected = checked.ledger.keys_with_defect("dvc_portal", defect)
     assert injected, f"the sandbox should have injected {defect}"
-    reasons = _reasons(checked.engine)
+    reasons = rejection_reasons(checked.engine, "dvc_portal")
     if how == REFUSED:  # counted against the source's score as a rejection
         found = {key for key, reason in reasons.items() if re.search(seen, reason)}
         assert found == injected
@@ -105,18 +125,7 @@ def test_every_injected_defect_is_counted_under_its_dimension_as_often_as_the_le
 
 
 def test_rejections_count_against_their_source_under_each_reasons_dimension(checked):
-    expected = Counter(dim for reason in _reasons(checked.engine).values() for dim in reason_dimensions(reason))
-    with checked.engine.connect() as conn:
-        counted = dict(conn.execute(
-            select(metric_data_quality.c.dimension, func.sum(metric_data_quality.c.rows_failing))
-            .where(metric_data_quality.c.origin == "quarantine", metric_data_quality.c.source == "dvc_portal")
-            .group_by(metric_data_quality.c.dimension)).all())
-        rejected = conn.execute(select(func.count()).select_from(quarantine)
-                                .where(quarantine.c.source == "dvc_portal")).scalar()
-        checked_rows = conn.execute(select(func.sum(metric_data_quality.c.rows_checked)).where(
-            metric_data_quality.c.origin == "quarantine", metric_data_quality.c.dimension == "dung")).scalar()
-    assert {d: n for d, n in counted.items() if n} == dict(expected)
-    assert checked_rows == rejected  # every rejected record is counted once per dimension
+    assert_rejections_count_under_their_reasons_dimensions(checked.engine, "dvc_portal")
 
 
 def _failing_dimensions(row) -> set[str]:

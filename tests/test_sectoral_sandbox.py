@@ -17,8 +17,8 @@ SYSTEMS = {
     # source: (ledger stream, defects the hub must quarantine)
     "land_registry": ("thua_dat", {"invalid_id", "missing_mandatory", "future_date", "schema_drift"}),
     "civil_status": ("hotich", {"invalid_id", "missing_mandatory", "future_date", "schema_drift"}),
-    # its future_date hits ngay_sinh, a birth date the hub drops as personal data
-    "social_insurance": ("tham_gia_bhxh", {"invalid_id", "missing_mandatory"}),
+    # its future_date hits ngay_sinh, a birth date checked before it is dropped as personal data
+    "social_insurance": ("tham_gia_bhxh", {"invalid_id", "missing_mandatory", "future_date"}),
 }
 
 
@@ -57,4 +57,4 @@ def test_every_served_record_is_loaded_or_quarantined_and_every_visible_defect_i
         assert hit, f"the scenario should inject {defect} into {source}"
         assert hit <= quarantined, f"{source}: {defect} not caught for {sorted(hit - quarantined)[:5]}"
     nfd = faulty_sandbox.ledger.keys_with_defect(source, "unicode_nfd") - quarantined
-    assert nfd <= loaded  # names are dropped and the rest normalised to NFC: these records are fine
+    assert nfd <= loaded  # names are dropped (their encoding flagged) and the rest normalised to NFC: loaded

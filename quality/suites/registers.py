@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 from quality.suites import DatasetSuite, Tables, day_of, tagged
 
 E = gx.expectations
+# Names are dropped as personal data; the mapping keeps "<name field>__nfc": "False" in the attribute
+# bag when one did not come in Unicode NFC (mappings/pii.py).
+NAMES_NOT_NFC = r"""SELECT * FROM {batch} WHERE attributes LIKE '%\_\_nfc": "False"%' ESCAPE '\'"""
 
 
 def _records_of(source: str):
@@ -40,6 +43,11 @@ def _register_expectations(register_vi: str, register_en: str, event_vi: str, ev
             tagged(E.ExpectColumnValuesToNotBeNull(column="event_date"), "du",
                    f"Bản ghi có {event_vi}", f"The record carries its {event_en}",
                    action_vi=fix_vi, action_en=fix_en),
+            tagged(E.UnexpectedRowsExpectation(unexpected_rows_query=NAMES_NOT_NFC), "sach",
+                   "Họ tên được mã hoá Unicode dựng sẵn (NFC)", "Names are Unicode NFC",
+                   action_vi="Dùng bảng mã Unicode dựng sẵn (NFC) trên hệ thống của ngành; chuyển đổi dữ liệu "
+                             "cũ được gõ bằng Unicode tổ hợp. " + fix_vi,
+                   action_en="Store names as precomposed Unicode (NFC); convert old entries. " + fix_en),
             tagged(E.UnexpectedRowsExpectation(unexpected_rows_query=(
                 "SELECT * FROM {batch} WHERE event_date IS NOT NULL AND event_date < '1900-01-01'")), "sach",
                    f"{event_vi.capitalize()} không trước năm 1900", f"The {event_en} is not before 1900",
