@@ -13,6 +13,11 @@ CONTRACT = {
         "report_date", "province_code", "province_name", "status", "communes", "communes_reporting",
         "communes_green", "communes_basic", "communes_staffed", "green_pct", "basic_pct", "computed_at",
     },
+    "metric_readiness_commune": {
+        "report_date", "commune_code", "province_code", "commune_name", "reporting", "meets_basic", "green",
+        "criteria_met", "network", "online_meetings", "digitisation_equipment", "computers", "one_stop_staff",
+        "digital_signatures", "official_certificates", "computed_at",
+    },
     "metric_readiness_nation": {
         "report_date", "provinces_green", "provinces_yellow", "provinces_red", "provinces_reporting", "communes",
         "communes_reporting", "communes_green", "communes_basic", "communes_staffed", "basic_pct", "staffed_pct",
