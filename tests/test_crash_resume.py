@@ -41,27 +41,51 @@ def _env(sandbox, var_dir: Path, db_url: str) -> dict:
     return env
 
 
-def _sync(env: dict, db_url: str | None = None, kill_after_batches: int | None = None,
-          extra_ms: float = 0.0) -> int | None:
-    """Run a sync; with ``kill_after_batches``, SIGKILL it ``extra_ms`` after it stored that many
-    batches (so the kill lands mid-page, mid-load or between a batch and its checkpoint, whatever
-    the machine's speed)."""
-    earlier_loads = _load_ids(db_url) if db_url else set()
+def _sync(env: dict) -> int:
+    """A whole sync, as the CLI runs it; its exit code."""
     process = subprocess.Popen([sys.executable, "-m", "hub.cli", "sync", "dvc_portal"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
-    if kill_after_batches is None:
-        return process.wait(timeout=300)
-    engine = create_engine(db_url)
-    try:
-        while process.poll() is None and _batches_of_this_load(engine, earlier_loads) < kill_after_batches:
-            time.sleep(0.005)
-    finally:
-        engine.dispose()
-    time.sleep(extra_ms / 1000)
-    if process.poll() is None:
-        process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    return None
+    return process.wait(timeout=300)
+
+
+# The CLI's sync once the hub is imported and a line arrives on stdin: importing the hub takes
+# seconds, the sync until a kill one or two, so the next attempt's process imports while this one runs.
+SYNC_WHEN_TOLD = "import sys\nfrom hub.cli import app\nsys.stdin.readline()\napp(['sync', 'dvc_portal'])\n"
+
+
+class ImportedSyncs:
+    """Sync processes started one ahead of their turn, each waiting with the hub imported."""
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.waiting = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-c", SYNC_WHEN_TOLD], env=self.env, stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+
+    def sync_then_kill(self, db_url: str, kill_after_batches: int, extra_ms: float) -> None:
+        """Start a sync and SIGKILL it ``extra_ms`` after it stored ``kill_after_batches`` batches (so the
+        kill lands mid-page, mid-load or between a batch and its checkpoint, whatever the machine's speed)."""
+        earlier_loads = _load_ids(db_url)
+        process = self.waiting
+        process.stdin.write(b"go\n")
+        process.stdin.close()
+        self.waiting = self._start()
+        engine = create_engine(db_url)
+        try:
+            while process.poll() is None and _batches_of_this_load(engine, earlier_loads) < kill_after_batches:
+                time.sleep(0.005)
+        finally:
+            engine.dispose()
+        time.sleep(extra_ms / 1000)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def close(self) -> None:
+        self.waiting.kill()
+        self.waiting.wait(timeout=30)
 
 
 def _load_ids(db_url: str) -> set[str]:
@@ -127,16 +151,20 @@ def test_sigkill_at_random_points_then_resume_equals_a_clean_run(sandbox, tmp_pa
     _upgrade(env)
     rng = random.Random(20250810)
     interrupted = attempts = 0
-    # Until KILLS syncs were really killed in flight (an incremental run may finish before its
-    # kill: that attempt does not count). Kills land after 0 to 40 stored batches (a full read is
-    # about 57) and up to 80 ms later: mid-page, mid-load, between a batch and its checkpoint.
-    while interrupted < KILLS and attempts < 5 * KILLS:
-        attempts += 1
-        if rng.random() < 0.5:  # forget watermarks, as a backfill would: a full re-read to interrupt
-            _forget_checkpoints(crashed_url)
-        before = _running_loads(crashed_url)
-        _sync(env, crashed_url, kill_after_batches=rng.randint(0, 40), extra_ms=rng.uniform(0, 80))
-        interrupted += _running_loads(crashed_url) > before
+    syncs = ImportedSyncs(env)
+    try:
+        # Until KILLS syncs were really killed in flight (an incremental run may finish before its
+        # kill: that attempt does not count). Kills land after 0 to 40 stored batches (a full read is
+        # about 57) and up to 80 ms later: mid-page, mid-load, between a batch and its checkpoint.
+        while interrupted < KILLS and attempts < 5 * KILLS:
+            attempts += 1
+            if rng.random() < 0.5:  # forget watermarks, as a backfill would: a full re-read to interrupt
+                _forget_checkpoints(crashed_url)
+            before = _running_loads(crashed_url)
+            syncs.sync_then_kill(crashed_url, kill_after_batches=rng.randint(0, 40), extra_ms=rng.uniform(0, 80))
+            interrupted += _running_loads(crashed_url) > before
+    finally:
+        syncs.close()
     assert interrupted == KILLS, f"only {interrupted} of {attempts} kills interrupted a sync"
     assert _sync(env) == 0
     assert _state(crashed_url) == expected
