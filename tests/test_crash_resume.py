@@ -48,44 +48,67 @@ def _sync(env: dict) -> int:
     return process.wait(timeout=300)
 
 
-# The CLI's sync once the hub is imported and a line arrives on stdin: importing the hub takes
-# seconds, the sync until a kill one or two, so the next attempt's process imports while this one runs.
-SYNC_WHEN_TOLD = "import sys\nfrom hub.cli import app\nsys.stdin.readline()\napp(['sync', 'dvc_portal'])\n"
+# Imports the hub once, then per line on stdin forks a child that runs the CLI's sync (its output
+# discarded), prints the child's pid, and reaps it and prints its exit code at the next line: the
+# hub's import costs seconds of CPU, more than a sync until its kill, and is paid once, not per attempt.
+SYNC_FORKER = """
+import os, sys
+from hub.cli import app
+for _ in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        try:
+            app(["sync", "dvc_portal"])
+        except SystemExit as exit:
+            os._exit(exit.code if isinstance(exit.code, int) else int(exit.code is not None))
+        finally:
+            os._exit(1)  # never back into the loop: only the parent forks
+    print(pid, flush=True)
+    sys.stdin.readline()
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
 
 
-class ImportedSyncs:
-    """Sync processes started one ahead of their turn, each waiting with the hub imported."""
+class ForkedSyncs:
+    """Sync processes forked from one that has the hub imported; each child stays unreaped (a zombie
+    once it ends) until the test has killed it, so its pid never names another process."""
 
     def __init__(self, env: dict):
-        self.env = env
-        self.waiting = self._start()
-
-    def _start(self) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-c", SYNC_WHEN_TOLD], env=self.env, stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+        self.forker = subprocess.Popen([sys.executable, "-c", SYNC_FORKER], env=env, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True, cwd=REPO)
 
     def sync_then_kill(self, db_url: str, kill_after_batches: int, extra_ms: float) -> None:
         """Start a sync and SIGKILL it ``extra_ms`` after it stored ``kill_after_batches`` batches (so the
         kill lands mid-page, mid-load or between a batch and its checkpoint, whatever the machine's speed)."""
         earlier_loads = _load_ids(db_url)
-        process = self.waiting
-        process.stdin.write(b"go\n")
-        process.stdin.close()
-        self.waiting = self._start()
+        self._tell("sync")
+        pid = int(self.forker.stdout.readline())
         engine = create_engine(db_url)
         try:
-            while process.poll() is None and _batches_of_this_load(engine, earlier_loads) < kill_after_batches:
+            while not _ended(pid) and _batches_of_this_load(engine, earlier_loads) < kill_after_batches:
                 time.sleep(0.005)
         finally:
             engine.dispose()
         time.sleep(extra_ms / 1000)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+        os.kill(pid, signal.SIGKILL)  # ended or not, it is not reaped yet: the pid is still this child's
+        self._tell("reap")
+        self.forker.stdout.readline()
+
+    def _tell(self, line: str) -> None:
+        self.forker.stdin.write(line + "\n")
+        self.forker.stdin.flush()
 
     def close(self) -> None:
-        self.waiting.kill()
-        self.waiting.wait(timeout=30)
+        self.forker.stdin.close()
+        self.forker.wait(timeout=30)
+
+
+def _ended(pid: int) -> bool:
+    """The child exited and waits to be reaped (state Z in /proc/<pid>/stat)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def _load_ids(db_url: str) -> set[str]:
@@ -151,7 +174,7 @@ def test_sigkill_at_random_points_then_resume_equals_a_clean_run(sandbox, tmp_pa
     _upgrade(env)
     rng = random.Random(20250810)
     interrupted = attempts = 0
-    syncs = ImportedSyncs(env)
+    syncs = ForkedSyncs(env)
     try:
         # Until KILLS syncs were really killed in flight (an incremental run may finish before its
         # kill: that attempt does not count). Kills land after 0 to 40 stored batches (a full read is
