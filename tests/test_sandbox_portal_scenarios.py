@@ -1,6 +1,7 @@
 """The national scenarios reproduce the seeds' published figures, counted from every raw record."""
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from functools import cache
@@ -40,10 +41,11 @@ def _count_province(hxx: str) -> tuple[dict[str, tuple[int, int]], int]:
 def test_the_24_august_scenario_counts_the_national_figures_of_1_july_to_19_august():
     # Every one of the 4.4 M records is generated and counted; the frozen clock makes each province's
     # records a pure function of the scenario, so two processes share the provinces (largest first).
+    # Spawned, not forked: the session's sandbox servers run threads in this process.
     data = _national_portal()
     provinces = sorted(data.provinces, key=lambda hxx: len(data.provinces[hxx]), reverse=True)
     counts, pre_merger = {}, 0
-    with ProcessPoolExecutor(max_workers=2) as pool:
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         for province_counts, province_pre_merger in pool.map(_count_province, provinces):
             for code, (received, online) in province_counts.items():
                 earlier_received, earlier_online = counts.get(code, (0, 0))
