@@ -41,27 +41,74 @@ def _env(sandbox, var_dir: Path, db_url: str) -> dict:
     return env
 
 
-def _sync(env: dict, db_url: str | None = None, kill_after_batches: int | None = None,
-          extra_ms: float = 0.0) -> int | None:
-    """Run a sync; with ``kill_after_batches``, SIGKILL it ``extra_ms`` after it stored that many
-    batches (so the kill lands mid-page, mid-load or between a batch and its checkpoint, whatever
-    the machine's speed)."""
-    earlier_loads = _load_ids(db_url) if db_url else set()
+def _sync(env: dict) -> int:
+    """A whole sync, as the CLI runs it; its exit code."""
     process = subprocess.Popen([sys.executable, "-m", "hub.cli", "sync", "dvc_portal"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
-    if kill_after_batches is None:
-        return process.wait(timeout=300)
-    engine = create_engine(db_url)
-    try:
-        while process.poll() is None and _batches_of_this_load(engine, earlier_loads) < kill_after_batches:
-            time.sleep(0.005)
-    finally:
-        engine.dispose()
-    time.sleep(extra_ms / 1000)
-    if process.poll() is None:
-        process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    return None
+    return process.wait(timeout=300)
+
+
+# Imports the hub once, then per line on stdin forks a child that runs the CLI's sync (its output
+# discarded), prints the child's pid, and reaps it and prints its exit code at the next line: the
+# hub's import costs seconds of CPU, more than a sync until its kill, and is paid once, not per attempt.
+SYNC_FORKER = """
+import os, sys
+from hub.cli import app
+for _ in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        try:
+            app(["sync", "dvc_portal"])
+        except SystemExit as exit:
+            os._exit(exit.code if isinstance(exit.code, int) else int(exit.code is not None))
+        finally:
+            os._exit(1)  # never back into the loop: only the parent forks
+    print(pid, flush=True)
+    sys.stdin.readline()
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
+
+
+class ForkedSyncs:
+    """Sync processes forked from one that has the hub imported; each child stays unreaped (a zombie
+    once it ends) until the test has killed it, so its pid never names another process."""
+
+    def __init__(self, env: dict):
+        self.forker = subprocess.Popen([sys.executable, "-c", SYNC_FORKER], env=env, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True, cwd=REPO)
+
+    def sync_then_kill(self, db_url: str, kill_after_batches: int, extra_ms: float) -> None:
+        """Start a sync and SIGKILL it ``extra_ms`` after it stored ``kill_after_batches`` batches (so the
+        kill lands mid-page, mid-load or between a batch and its checkpoint, whatever the machine's speed)."""
+        earlier_loads = _load_ids(db_url)
+        self._tell("sync")
+        pid = int(self.forker.stdout.readline())
+        engine = create_engine(db_url)
+        try:
+            while not _ended(pid) and _batches_of_this_load(engine, earlier_loads) < kill_after_batches:
+                time.sleep(0.005)
+        finally:
+            engine.dispose()
+        time.sleep(extra_ms / 1000)
+        os.kill(pid, signal.SIGKILL)  # ended or not, it is not reaped yet: the pid is still this child's
+        self._tell("reap")
+        self.forker.stdout.readline()
+
+    def _tell(self, line: str) -> None:
+        self.forker.stdin.write(line + "\n")
+        self.forker.stdin.flush()
+
+    def close(self) -> None:
+        self.forker.stdin.close()
+        self.forker.wait(timeout=30)
+
+
+def _ended(pid: int) -> bool:
+    """The child exited and waits to be reaped (state Z in /proc/<pid>/stat)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def _load_ids(db_url: str) -> set[str]:
@@ -127,16 +174,20 @@ def test_sigkill_at_random_points_then_resume_equals_a_clean_run(sandbox, tmp_pa
     _upgrade(env)
     rng = random.Random(20250810)
     interrupted = attempts = 0
-    # Until KILLS syncs were really killed in flight (an incremental run may finish before its
-    # kill: that attempt does not count). Kills land after 0 to 40 stored batches (a full read is
-    # about 57) and up to 80 ms later: mid-page, mid-load, between a batch and its checkpoint.
-    while interrupted < KILLS and attempts < 5 * KILLS:
-        attempts += 1
-        if rng.random() < 0.5:  # forget watermarks, as a backfill would: a full re-read to interrupt
-            _forget_checkpoints(crashed_url)
-        before = _running_loads(crashed_url)
-        _sync(env, crashed_url, kill_after_batches=rng.randint(0, 40), extra_ms=rng.uniform(0, 80))
-        interrupted += _running_loads(crashed_url) > before
+    syncs = ForkedSyncs(env)
+    try:
+        # Until KILLS syncs were really killed in flight (an incremental run may finish before its
+        # kill: that attempt does not count). Kills land after 0 to 40 stored batches (a full read is
+        # about 57) and up to 80 ms later: mid-page, mid-load, between a batch and its checkpoint.
+        while interrupted < KILLS and attempts < 5 * KILLS:
+            attempts += 1
+            if rng.random() < 0.5:  # forget watermarks, as a backfill would: a full re-read to interrupt
+                _forget_checkpoints(crashed_url)
+            before = _running_loads(crashed_url)
+            syncs.sync_then_kill(crashed_url, kill_after_batches=rng.randint(0, 40), extra_ms=rng.uniform(0, 80))
+            interrupted += _running_loads(crashed_url) > before
+    finally:
+        syncs.close()
     assert interrupted == KILLS, f"only {interrupted} of {attempts} kills interrupted a sync"
     assert _sync(env) == 0
     assert _state(crashed_url) == expected

@@ -67,12 +67,19 @@ def faulty_stack():
         yield stack
 
 
-def test_with_every_fault_on_the_pipeline_completes_and_publishes_what_a_clean_run_does(
-        faulty_stack, tmp_path, db_url, monkeypatch):
-    clean = Settings(var_dir=tmp_path / "clean", db_url=f"sqlite:///{tmp_path / 'clean.db'}", pii_key=TEST_PII_KEY)
-    _run(faulty_stack, clean, monkeypatch)
-    expected = _published(pipeline.warehouse(clean))
+@pytest.fixture(scope="module")
+def clean_publication(faulty_stack, tmp_path_factory) -> dict:
+    """What a fault-free run publishes: the sandbox's clock is frozen, so one run serves every database."""
+    clean_dir = tmp_path_factory.mktemp("clean")
+    clean = Settings(var_dir=clean_dir / "var", db_url=f"sqlite:///{clean_dir / 'clean.db'}", pii_key=TEST_PII_KEY)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _run(faulty_stack, clean, monkeypatch)
+    return _published(pipeline.warehouse(clean))
 
+
+def test_with_every_fault_on_the_pipeline_completes_and_publishes_what_a_clean_run_does(
+        faulty_stack, clean_publication, tmp_path, db_url, monkeypatch):
+    expected = clean_publication
     for system in HTTP_SYSTEMS:
         switches = faulty_stack.faults[system]
         # an injected timeout holds the answer a second longer than the client waits
