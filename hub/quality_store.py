@@ -17,7 +17,7 @@ from hub.warehouse.schema import (dossier, metadata, metric_data_quality, qualit
 from quality.contract import Counts, ExpectationOutcome, PartitionResult
 from quality.run import PartitionRecord, QualityOutcome, check_dataset
 from quality.scores import UnitScore, mask_examples
-from quality.sql_checks import Fingerprint
+from quality.fingerprint import Fingerprint
 from quality.suites import DatasetSuite
 from quality.suites.catalog import SUITES
 from quality.suites.dossiers import DOSSIER_SUITE

@@ -19,20 +19,10 @@ import re
 
 from sqlalchemy import Connection, ColumnElement, Table, and_, case, func, inspect, not_, select, text
 
+from quality.fingerprint import Fingerprint, as_utc
 from quality.contract import Counts, ExpectationOutcome, PartitionResult, between, mostly, outcome
 
 E = gx.expectations
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What identifies a partition's data: its rows and the newest load that touched them."""
-    row_count: int
-    changed_at: datetime | None
-
-    @classmethod
-    def of(cls, row_count: int, changed_at: datetime | None) -> "Fingerprint":
-        return cls(int(row_count), _utc(changed_at))
 
 
 @dataclass(frozen=True)
@@ -120,7 +110,7 @@ def dataset_check(number: int, expectation: gx.expectations.Expectation, table: 
         column = table.c[expectation.column]
 
         def newest(conn: Connection, per_day: Sequence[tuple]) -> ExpectationOutcome:
-            values = [_utc(v) for (v,) in per_day if v is not None]
+            values = [as_utc(v) for (v,) in per_day if v is not None]
             observed = max(values) if values else None
             return outcome(number, expectation, between(observed, expectation), observed_value=observed)
 
@@ -140,11 +130,6 @@ def dataset_check(number: int, expectation: gx.expectations.Expectation, table: 
 
         return DatasetCheck(number, expectation, (func.count(), func.count(column)), unique)
     return None
-
-
-def _utc(value: Any) -> Any:
-    """SQLite hands timestamps back naive (they are stored in UTC)."""
-    return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) and value.tzinfo is None else value
 
 
 def _is_primary_key(conn: Connection, table: Table, column: str) -> bool:

@@ -18,11 +18,12 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, literal, select, true, union, union_all
 
 from hub.metrics.dossier_reduction import FIGURES, figures, per_dossier_received
-from hub.metrics.partitions import EMPTY, days_between, fingerprints, one_writer_at_a_time, record_published, stale_days
+from hub.metrics.partitions import days_between, fingerprints, one_writer_at_a_time, record_published, stale_days
 from hub.metrics.sql import days_table, rate_pct
 from hub.warehouse.schema import (admin_commune, admin_province, citizen_verification, dossier,
                                   metric_dossier_reduction_day, procedure, procedure_component, publish_partition,
                                   sectoral_record)
+from quality.fingerprint import EMPTY
 
 METRIC = "dossier_reduction_day"
 

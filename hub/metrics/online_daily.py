@@ -23,11 +23,11 @@ from datetime import date, datetime
 from sqlalchemy import (Connection, Date, Numeric, and_, case, cast, delete, func, insert, literal, literal_column,
                         null, or_, select, true, union_all)
 
-from hub.metrics.partitions import (EMPTY, combined, days_between, fingerprints, one_writer_at_a_time,
-                                    record_published, stale_days)
+from hub.metrics.partitions import days_between, fingerprints, one_writer_at_a_time, record_published, stale_days
 from hub.metrics.sql import days_table
 from hub.warehouse.schema import (UTC, admin_commune, admin_province, dossier, dossier_metric_input,
                                   metric_online_filing_daily, procedure)
+from quality.fingerprint import EMPTY, combined
 
 METRIC = "online_filing_daily"
 NOT_RECEIVED = (1, 3)

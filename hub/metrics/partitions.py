@@ -8,40 +8,15 @@ transaction as its rows, so a publish that fails half-way is redone whole the ne
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import Connection, delete, func, insert, select
 
 from hub.warehouse.schema import publish_partition
+from quality.fingerprint import EMPTY, Fingerprint
 
 p = publish_partition.c
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    row_count: int
-    changed_at: datetime | None
-
-    @classmethod
-    def of(cls, row_count, changed_at: datetime | None) -> "Fingerprint":
-        if changed_at is not None and changed_at.tzinfo is None:  # SQLite returns naive UTC
-            changed_at = changed_at.replace(tzinfo=timezone.utc)
-        return cls(int(row_count or 0), changed_at)
-
-    def with_reference(self, reference_changed_at: datetime | None) -> "Fingerprint":
-        """Also changed when reference data the metric joins (a catalogue) was reloaded."""
-        return combined(self, Fingerprint.of(0, reference_changed_at))
-
-
-EMPTY = Fingerprint(0, None)
-
-
-def combined(*parts: Fingerprint) -> Fingerprint:
-    """One fingerprint for a day whose inputs are rows of several tables."""
-    stamps = [part.changed_at for part in parts if part.changed_at is not None]
-    return Fingerprint(sum(part.row_count for part in parts), max(stamps) if stamps else None)
 
 
 def days_between(first: date, last: date) -> list[date]:

@@ -16,19 +16,18 @@ publish (hub/metrics/partitions.py) are recomputed.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, select, true
 
 from hub.metrics import percent
-from hub.metrics.partitions import EMPTY, combined, fingerprints, one_writer_at_a_time, record_published, stale_days
-from hub.warehouse.db import upsert
+from hub.metrics.partitions import fingerprints, one_writer_at_a_time, record_published, stale_days
 from hub.metrics.sql import days_table
+from hub.warehouse.db import upsert
 from hub.warehouse.schema import (READINESS_CRITERIA, UTC, admin_commune, admin_province, commune_report,
                                   metric_readiness_commune, metric_readiness_criterion, metric_readiness_nation,
                                   metric_readiness_province, province_report)
+from quality.fingerprint import EMPTY, combined
 
 c = commune_report.c
 CRITERIA = READINESS_CRITERIA
