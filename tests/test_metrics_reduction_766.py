@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
+from hub.metrics.day_facts import refresh_day_facts
 from hub.metrics.decision766 import publish_decision766
 from hub.metrics.dossier_reduction_day import publish_dossier_reduction_days
 from hub.metrics.portal_consistency import ChannelCounts, likely_cause, publish_portal_consistency
@@ -268,7 +269,17 @@ def test_the_publish_stage_fills_every_table_and_republishing_gives_the_same_fig
             assert conn.execute(select(func.count()).select_from(table)).scalar_one() > 0, table.name
 
 
-# Last in the module: it adds a register record to the shared warehouse.
+# Last in the module: the two tests below change the shared warehouse.
+def test_month_and_component_figures_reread_only_the_days_whose_dossiers_changed(warehouse):
+    engine = warehouse["engine"]
+    with engine.begin() as conn:
+        refresh_day_facts(conn)
+        assert refresh_day_facts(conn) == []  # nothing changed: no day read again
+        conn.execute(update(dossier).where(dossier.c.dossier_id == "D6").values(
+            channel="direct", loaded_at=datetime.now(timezone.utc)))  # D6: province 11, received on DAY2
+        assert refresh_day_facts(conn) == [DAY2]
+    rows = {(r["unit_code"], r["indicator_code"]): r for r in publish_decision766(engine, DAY1, DAY2)}
+    assert (rows[("11", "ONLINE_FILING_FORM")]["numerator"], rows[("14", "ONLINE_FILING_FORM")]["numerator"]) == (0, 1)
 def test_only_days_whose_inputs_changed_are_recomputed_a_new_register_record_included(days, warehouse):
     engine = warehouse["engine"]
     publish_dossier_reduction_days(engine, DAY1, DAY2)

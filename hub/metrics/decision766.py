@@ -1,7 +1,8 @@
 """The Decision 766 indicators the dossiers can compute (indicators.md section 2), per province,
 nation and month, beside the portal's own reported aggregates.
 
-From dossier-level data, over dossiers received in the month (the online rate's definition):
+From dossier-level data, over dossiers received in the month (the online rate's definition), summed
+from the per-day facts (hub/metrics/day_facts.py) so a month is not read again for one changed day:
 - 1.4 DOSSIER_SYNC: dossiers the hub holds ÷ the larger of that and the portal's reported total;
 - 3.3 ONLINE_FILING_FORM: channel online ÷ received (the simple share; the electronic-result
   condition needs result links the hub does not hold);
@@ -24,16 +25,15 @@ import calendar
 from collections import defaultdict
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine, false, select, true
+from sqlalchemy import Engine, select
 
-from hub.metrics import attachments as att
 from hub.metrics import percent
 from hub.metrics.online_rate import NATION
+from hub.metrics.day_facts import refresh_day_facts
 from hub.metrics.portal_consistency import ChannelCounts, hub_channel_counts, likely_cause
-from hub.metrics.sql import count_if
 from hub.warehouse.db import upsert
-from hub.warehouse.schema import (admin_province, dossier, dossier_attachment, dossier_metric_input,
-                                  metric_decision766, portal_reported_online)
+from hub.warehouse.schema import (admin_province, dossier_day_facts, dossier_metric_input, metric_decision766,
+                                  portal_reported_online)
 
 # code -> (indicator number, numerator count, denominator count); DOSSIER_SYNC is set beside the portal
 INDICATORS = {
@@ -58,19 +58,10 @@ def _month(day: date) -> tuple[date, date]:
 
 
 def _daily_counts(first: date, last: date):
-    d, a = dossier.c, dossier_attachment.c
-    flags = (select(a.dossier_id, count_if(att.reused).label("reused"),
-                    count_if(a.from_personal_store == true()).label("store"))
-             .where(a.is_deleted == false()).group_by(a.dossier_id).subquery())
-    return (hub_channel_counts(d.received_date, d.province_code)
-            .add_columns(count_if(d.online_payment.in_((1, 2))).label("paid_online"),
-                         count_if(d.online_payment.is_not(None)).label("payment_synced"),
-                         count_if(d.has_digitised_component == true()).label("digitised"),
-                         count_if(flags.c.reused > 0).label("reusing"), count_if(flags.c.store > 0).label("from_store"),
-                         count_if(d.vneid_verified == true()).label("vneid"))
-            .select_from(dossier.outerjoin(flags, flags.c.dossier_id == d.dossier_id))
-            .where(d.received_date.between(first, last))
-            .group_by(d.received_date, d.province_code))
+    """The days' facts per province (hub/metrics/day_facts.py), named as the dossier counts."""
+    f = dossier_day_facts.c
+    return select(f.day.label("received_date"), f.province_code, *[f[name] for name in COUNTS]) \
+        .where(f.day.between(first, last))
 
 
 def _quarantined_daily_counts(first: date, last: date):
@@ -86,6 +77,7 @@ def publish_decision766(engine: Engine, period_start: date, period_end: date) ->
     months = sorted({_month(date.fromordinal(n))[0] for n in range(first.toordinal(), last.toordinal() + 1)})
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
+        refresh_day_facts(conn, first, last, now)
         names = dict(conn.execute(select(admin_province.c.code, admin_province.c.full_name)).all())
         hub: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTS + _quarantined(CHANNEL_COUNTS), 0))
         for query, counts, prefix in ((_daily_counts(first, last), COUNTS, ""),

@@ -1,6 +1,7 @@
 """Per procedure: which dossier components a connected database could replace, whether the portal
 already replaces them, and progress toward the national target of procedures whose components are
-replaced by data (1,139 by end-2025; seeds 003).
+replaced by data (1,139 by end-2025; seeds 003). The attachment counts are sums of the per-day facts
+(hub/metrics/day_facts.py): only days whose dossiers changed are read again.
 
 A component is *replaced by the portal* when the catalogue names a result document that replaces
 it (MA_KQ_THAYTHE) or the portal's dossiers (every one the hub holds that was received) filled it
@@ -15,13 +16,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, func, select
 
-from hub.metrics import attachments as att
 from hub.metrics import percent
-from hub.metrics.online_rate import NOT_RECEIVED
-from hub.metrics.sql import count_if
+from hub.metrics.day_facts import refresh_day_facts
 from hub.settings import LOCAL_TZ
 from hub.warehouse.db import upsert
-from hub.warehouse.schema import (dossier, dossier_attachment, metric_dossier_reduction_progress,
+from hub.warehouse.schema import (component_day_facts, metric_dossier_reduction_progress,
                                   metric_procedure_component_reduction, procedure, procedure_component)
 
 NATIONAL_TARGET = 1139
@@ -30,13 +29,10 @@ pc, p = procedure_component.c, procedure.c
 
 def publish_procedure_reduction(engine: Engine) -> dict:
     """Publishes the component rows and today's progress row; returns the progress row."""
-    a, d = dossier_attachment.c, dossier.c
-    used = (select(d.procedure_code, a.component_code,
-                   count_if(and_(att.present, att.reused)).label("replaced"),
-                   count_if(and_(att.present, ~att.reused)).label("submitted"))
-            .select_from(dossier_attachment.join(dossier, d.dossier_id == a.dossier_id))
-            .where(d.status_code.not_in(NOT_RECEIVED))
-            .group_by(d.procedure_code, a.component_code).subquery())
+    f = component_day_facts.c
+    used = (select(f.procedure_code, f.component_code, func.sum(f.replaced).label("replaced"),
+                   func.sum(f.submitted).label("submitted"))
+            .group_by(f.procedure_code, f.component_code).subquery())
     query = (select(pc.procedure_code, pc.component_code, p.name.label("procedure_name"), pc.name,
                     pc.replaceable_by, pc.replaced_by_result_code,
                     func.coalesce(used.c.submitted, 0).label("submitted"),
@@ -47,6 +43,7 @@ def publish_procedure_reduction(engine: Engine) -> dict:
              .order_by(pc.procedure_code, pc.component_code))
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
+        refresh_day_facts(conn, now=now)
         rows = [{"procedure_code": r.procedure_code, "component_code": r.component_code,
                  "procedure_name": r.procedure_name, "component_name": r.name, "replaceable_by": r.replaceable_by,
                  "replaced_by_result_code": r.replaced_by_result_code or None,

@@ -574,6 +574,25 @@ publish_partition = Table(
     Column("published_at", UTC, nullable=False),
 )
 
+# Additive per-day facts the period metrics sum instead of reading every dossier again
+# (hub/metrics/day_facts.py); bookkeeping kept beside publish_partition, not part of the dashboard contract.
+dossier_day_facts = Table(
+    "dossier_day_facts", metadata,
+    Column("day", Date, primary_key=True),  # receipt day
+    Column("province_code", String(2), primary_key=True),
+    *[Column(name, Count, nullable=False) for name in (
+        "total", "online", "direct", "postal", "no_channel", "paid_online", "payment_synced", "digitised",
+        "reusing", "from_store", "vneid")],
+)
+component_day_facts = Table(
+    "component_day_facts", metadata,
+    Column("day", Date, primary_key=True),  # the dossier's receipt day
+    Column("procedure_code", String(64), primary_key=True),
+    Column("component_code", String(64), primary_key=True),
+    Column("submitted", Count, nullable=False),  # attachments submitted as files
+    Column("replaced", Count, nullable=False),  # attachments filled from data
+)
+
 # Connection health per system, endpoint and local hour/day (grain 'hour': hour 0-23; grain 'day': hour 0).
 metric_connection_health_endpoint = Table(
     "metric_connection_health_endpoint", metadata,
