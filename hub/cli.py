@@ -399,7 +399,8 @@ def health(probe: bool = typer.Option(False, "--probe", help="First send one che
                 f"probe {notice.system}: {retry_notice(notice, language)}", highlight=False)):
             colour = "green" if result.ok else "red"
             console.print(f"probe {result.system}: [{colour}]{connector_words(result.detail, language)}[/{colour}]")
-    table = Table("system", "outcome", "calls", "avg latency (ms)", "last seen")
+    t = labels(_language())
+    table = Table(t["system"], t["call_outcome"], t["calls"], t["latency"], t["last_seen"])
     for row in pipeline.health_summary(settings):
         latency = row["avg_latency_ms"]
         table.add_row(row["system"], row["outcome"], str(row["calls"]),
@@ -422,7 +423,9 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="One JSON object p
     if as_json:
         typer.echo(json.dumps([{**dataclasses.asdict(c), "ok": c.ok} for c in checks], ensure_ascii=False, indent=1))
     else:
-        table = Table("component", "check", "status", "detail", "from", "hint", "ms", title="lienthong doctor")
+        t = labels(_language())
+        table = Table(t["component"], t["check_name"], t["status"], t["detail"], t["config_origin"], t["hint"], "ms",
+                      title="lienthong doctor")
         colours = {"ok": "green", "fail": "red", "skip": "yellow"}
         for c in checks:
             table.add_row(c.component, c.check, f"[{colours[c.status]}]{c.status}[/{colours[c.status]}]", c.detail,
