@@ -247,7 +247,8 @@ def test_every_dataset_is_checked_and_one_without_rows_says_so(engine, settings)
     checks = pipeline.check(settings)
     assert [o.dataset for o in checks.outcomes] == [
         "dossier", "dossier_attachment", "procedure", "procedure_component", "citizen_verification",
-        "commune_report", "province_report", "land_parcel", "civil_status_event", "insurance_participant"]
+        "commune_report", "commune_report_coverage", "province_report", "land_parcel", "civil_status_event",
+        "insurance_participant"]
     assert checks.of("dossier").not_checked is None and checks.of("land_parcel").not_checked == "no rows"
 
 
@@ -294,3 +295,26 @@ def test_each_register_is_checked_on_its_own_rows_of_the_shared_table(engine, se
                        "civil_status_event": {"The record names a valid (post-merger) commune": 1},
                        "insurance_participant": {}}
     assert (checks.of("land_parcel").rows_checked, checks.of("civil_status_event").rows_checked) == (2, 1)
+
+
+def test_a_commune_that_sent_no_report_counts_against_coverage_on_that_date(engine):
+    from hub.quality_store import check
+    from hub.warehouse.schema import admin_commune, commune_report, metadata
+    from quality.suites.monitoring import COMMUNE_COVERAGE_SUITE
+
+    day = date(2025, 8, 10)
+    with engine.begin() as conn:
+        communes = conn.execute(select(func.count()).select_from(admin_commune)).scalar_one()
+        two = conn.execute(select(admin_commune.c.code, admin_commune.c.province_code)
+                           .order_by(admin_commune.c.code).limit(2)).all()
+        conn.execute(commune_report.insert(), [
+            {"report_date": day, "commune_code": code, "province_code": province, "on_time": True,
+             "updated_at": NOW, "load_id": "L", "loaded_at": NOW} for code, province in two])
+    outcome = check(engine, COMMUNE_COVERAGE_SUITE.data(metadata.tables), COMMUNE_COVERAGE_SUITE, now=NOW)
+    (result,) = outcome.results
+    assert (result.dimension, result.element_count, result.unexpected_count) == ("du", communes, communes - 2)
+    with engine.connect() as conn:
+        scores = {r.commune_code: (r.rows_checked, r.rows_failing) for r in conn.execute(
+            select(metric_data_quality).where(metric_data_quality.c.dataset == "commune_report_coverage"))}
+    assert len(scores) == communes and scores[two[0][0]] == (1, 0)
+    assert sum(failing for _, failing in scores.values()) == communes - 2

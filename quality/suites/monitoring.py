@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import great_expectations as gx
+from sqlalchemy import and_, case, select, true
 
-from quality.suites import DatasetSuite, tagged
+from quality.suites import DatasetSuite, Tables, tagged
 
 E = gx.expectations
 REPORT_FIX = "Xã gửi báo cáo ngày trên Hệ thống giám sát trước 16:00."
@@ -29,6 +30,28 @@ def commune_report_expectations(now: datetime) -> list:
     ]
 
 
+def communes_expected(tables: Tables):
+    """Every commune of the July-2025 units on every date the monitoring system has reports for, with
+    whether its report arrived: a commune that sent nothing is a row too, so coverage can be counted."""
+    commune, report = tables["admin_commune"], tables["commune_report"]
+    dates = select(report.c.report_date).distinct().subquery("report_dates")
+    arrived = case((report.c.commune_code.is_not(None), "reported"), else_="missing")
+    return (select(dates.c.report_date, commune.c.code.label("commune_code"), commune.c.province_code,
+                   report.c.loaded_at, arrived.label("report"))
+            .select_from(dates.join(commune, true())
+                         .outerjoin(report, and_(report.c.report_date == dates.c.report_date,
+                                                 report.c.commune_code == commune.c.code)))
+            .subquery("commune_report_coverage"))
+
+
+def coverage_expectations(now: datetime) -> list:
+    return [
+        tagged(E.ExpectColumnValuesToBeInSet(column="report", value_set=["reported"]), "du",
+               "Mọi xã đều gửi báo cáo ngày", "Every commune sends its daily report",
+               action_vi=REPORT_FIX, action_en=REPORT_FIX_EN),
+    ]
+
+
 def province_report_expectations(now: datetime) -> list:
     return [
         tagged(E.ExpectColumnValuesToBeInSet(column="status", value_set=["green", "yellow", "red"]), "dung",
@@ -47,6 +70,10 @@ COMMUNE_REPORT_SUITE = DatasetSuite(
     dataset="commune_report", name="commune_report_dung_du_sach_song", partition_column="report_date",
     change_column="loaded_at", expectations=commune_report_expectations, source_column=None, source="monitoring",
     key_column="commune_code", quarantine_streams=(("monitoring", "bao_cao_xa"),))
+COMMUNE_COVERAGE_SUITE = DatasetSuite(
+    dataset="commune_report_coverage", name="commune_report_coverage_du", partition_column="report_date",
+    change_column="loaded_at", expectations=coverage_expectations, selection=communes_expected,
+    source_column=None, source="monitoring", key_column="commune_code")
 PROVINCE_REPORT_SUITE = DatasetSuite(
     dataset="province_report", name="province_report_dung_du_sach_song", partition_column="report_date",
     change_column="loaded_at", expectations=province_report_expectations, source_column=None, source="monitoring",
