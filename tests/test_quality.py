@@ -8,12 +8,12 @@ import great_expectations as gx
 import pytest
 from sqlalchemy import Column, MetaData, Table, insert
 
-from hub.warehouse.schema import dossier
+from hub.warehouse.schema import dossier, procedure
 from quality import gx_sql
 from quality.run import check_dataset
 from quality.sql_checks import count_days, row_check
 from quality.suites import DatasetSuite
-from quality.suites.dossiers import DOSSIER_SUITE, dossier_expectations
+from quality.suites.dossiers import DOSSIER_SUITE, OVERDUE_WITHOUT_UPDATE, dossier_expectations
 
 NOW = datetime(2025, 8, 20, tzinfo=timezone.utc)
 DAY = date(2025, 8, 17)
@@ -48,7 +48,7 @@ def failures(engine, table: Table = dossier) -> dict[str, tuple[str, int | None]
 def test_clean_dossiers_pass_every_expectation(engine):
     insert_rows(engine, [dossier_row(1), dossier_row(2, status_code=9, finished_at=NOW - timedelta(days=1))])
     outcome = check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW)
-    assert len(outcome.results) == 15 and outcome.success and outcome.rows_checked == 2
+    assert len(outcome.results) == 17 and outcome.success and outcome.rows_checked == 2
     assert {r.dimension for r in outcome.results} == {"dung", "du", "sach", "song"}
 
 
@@ -59,6 +59,8 @@ def test_clean_dossiers_pass_every_expectation(engine):
     ({"owner_id_kind": "id_card_9"}, "The owner's document is a valid 12-digit personal ID", "dung"),
     ({"updated_at": NOW + timedelta(days=30)}, "No update time lies in the future", "dung"),
     ({"commune_code": None}, "The receiving commune is known", "du"),
+    ({"commune_code_as_received": "00001"},  # Phúc Xá, merged on 1 July 2025
+     "Dossiers received from 1 July 2025 carry a commune code of the new units", "dung"),
     ({"due_at": None}, "Dossiers carry a due date (at least 95 %)", "du"),
     ({"dossier_id": lambda n: f"bad number {n}"}, "Dossier numbers follow {unit}-{yyMMdd}-{sequence}", "sach"),
     ({"procedure_code": "N/A"}, 'The procedure code is not a placeholder ("N/A", "0", "Chưa có")', "sach"),
@@ -71,6 +73,14 @@ def test_each_defect_is_found_under_its_dimension_with_its_count(engine, changes
 
     insert_rows(engine, [dossier_row(1), defective(2), defective(3)])
     assert failures(engine) == {description: (dimension, 2)}
+
+
+def test_a_procedure_missing_from_the_catalogue_is_incomplete_once_the_catalogue_is_synced(engine):
+    insert_rows(engine, [dossier_row(1), dossier_row(2, procedure_code="1.009999")])
+    assert failures(engine) == {}  # no catalogue yet: not judged
+    insert_rows(engine, [{"procedure_code": "1.001234", "source": "dvc_portal", "name": "Thủ tục",
+                          "updated_at": NOW, "load_id": "L", "loaded_at": NOW}], procedure)
+    assert failures(engine) == {"The dossier's procedure is in the national procedure catalogue": ("du", 1)}
 
 
 def test_stale_data_fails_liveness_with_the_newest_load_time_observed(engine):
@@ -133,7 +143,7 @@ def test_the_grouped_sql_counts_exactly_what_great_expectations_counts_per_day(e
     ])
     expectations = list(enumerate(dossier_expectations(NOW)))
     checks = [c for c in (row_check(n, e, dossier) for n, e in expectations) if c]
-    assert len(checks) == 13  # every row-by-row expectation of the suite is translated
+    assert len(checks) == 15  # every row-by-row expectation of the suite is translated
     with engine.connect() as conn:
         by_sql = count_days(conn, dossier, "received_date", "loaded_at", None, checks)
     by_gx = gx_sql.validate_partitions(engine, dossier, "received_date", by_sql,
@@ -144,7 +154,7 @@ def test_the_grouped_sql_counts_exactly_what_great_expectations_counts_per_day(e
                 for r, gx_r in zip(counted.results, by_gx[day])] == \
                [(r.expectation_no, r.success, r.counts) for r in by_gx[day]]
     assert sum(r.counts.unexpected_count for day in by_sql.values() for r in day.results) == 11
-    overdue = [(n, e) for n, e in expectations if e.expectation_type == "unexpected_rows_expectation"]
+    overdue = [(n, e) for n, e in expectations if getattr(e, "unexpected_rows_query", None) == OVERDUE_WITHOUT_UPDATE]
     (by_gx_whole,) = gx_sql.validate_table(engine, dossier, overdue)
     assert by_gx_whole.observed_value == sum(r.counts.unexpected_count for day in by_sql.values()
                                              for r in day.results if r.expectation_no == overdue[0][0]) == 1

@@ -17,6 +17,14 @@ FRESHNESS = timedelta(hours=26)  # a daily sync plus slack
 # against the load time, not the check time, so a day's answer changes only when its data does.
 OVERDUE_WITHOUT_UPDATE = ("SELECT * FROM {batch} WHERE finished_at IS NULL AND due_at < loaded_at "
                           "AND updated_at < due_at")
+# Received under the two-level units (from 1 July 2025), a dossier's commune is one of the 3,321 communes.
+PRE_MERGER_COMMUNE = ("SELECT * FROM {batch} WHERE received_date >= '2025-07-01' "
+                      "AND commune_code_as_received IS NOT NULL "
+                      "AND commune_code_as_received NOT IN (SELECT code FROM admin_commune)")
+# Judged once the catalogue is in the warehouse: before its first sync every dossier would fail. A day is
+# judged again when its dossiers change (a catalogue reload alone does not re-check the days).
+PROCEDURE_NOT_IN_CATALOGUE = ("SELECT * FROM {batch} WHERE procedure_code NOT IN (SELECT procedure_code FROM procedure) "
+                              "AND EXISTS (SELECT 1 FROM procedure)")
 DOSSIER_NUMBER = r"^H\d{2}(?:\.[0-9A-Za-z]+)*-\d{6}-\d{4,}$"
 
 
@@ -63,6 +71,16 @@ def dossier_expectations(now: datetime) -> list:
            "Hồ sơ có mã xã tiếp nhận", "The receiving commune is known",
            action_vi="Ghi mã xã (mã đơn vị hành chính sau sắp xếp) nơi tiếp nhận hồ sơ.",
            action_en="Record the receiving commune's code (post-merger units)."),
+        _e(E.UnexpectedRowsExpectation(unexpected_rows_query=PRE_MERGER_COMMUNE), "dung",
+           "Hồ sơ tiếp nhận từ 01/7/2025 mang mã xã của đơn vị hành chính mới",
+           "Dossiers received from 1 July 2025 carry a commune code of the new units",
+           action_vi="Cập nhật danh mục đơn vị hành chính trên hệ thống của tỉnh theo sắp xếp từ 01/7/2025.",
+           action_en="Update the province system's unit list to the units in force since 1 July 2025."),
+        _e(E.UnexpectedRowsExpectation(unexpected_rows_query=PROCEDURE_NOT_IN_CATALOGUE), "du",
+           "Thủ tục của hồ sơ có trong Cơ sở dữ liệu thủ tục hành chính quốc gia",
+           "The dossier's procedure is in the national procedure catalogue",
+           action_vi="Dùng mã thủ tục đã công bố trên Cơ sở dữ liệu quốc gia về thủ tục hành chính.",
+           action_en="Use the procedure code published in the national procedure catalogue."),
         _e(E.ExpectColumnValuesToNotBeNull(column="procedure_code"), "du",
            "Hồ sơ có mã thủ tục hành chính", "The procedure code is present",
            action_vi="Gắn hồ sơ với mã TTHC trong CSDL quốc gia về TTHC.",
