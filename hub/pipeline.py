@@ -447,6 +447,7 @@ def publish(settings: Settings | None = None, period_start: date | None = None, 
     from hub.metrics.dossier_reduction import publish_dossier_reduction
     from hub.metrics.dossier_reduction_day import publish_dossier_reduction_days
     from hub.metrics.online_rate import publish_online_filing_rate
+    from hub.metrics.online_service_level import publish_online_service_level
     from hub.metrics.procedure_reduction import publish_procedure_reduction
     from hub.metrics.readiness import publish_readiness
 
@@ -455,6 +456,7 @@ def publish(settings: Settings | None = None, period_start: date | None = None, 
     quality_gate(engine)
     _publish_health(engine, settings)
     publish_readiness(engine)
+    publish_online_service_level(engine)  # the portal's counts as of each report date: no period
     rates = publish_online_filing_rate(engine, period_start, period_end)
     if rates.period_start is not None:  # the same period as the headline rate
         publish_dossier_reduction(engine, rates.period_start, rates.period_end)

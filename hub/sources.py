@@ -88,7 +88,8 @@ BUILT_IN: dict[str, SourceSpec] = {
     # The catalogue and the portal's own aggregates change rarely: separate sources, own schedules.
     "dvc_portal_catalogue": SourceSpec("dvc_portal_catalogue", {"procedures": "dvc_portal_procedures.yaml"},
                                        _dvc_portal, system="dvc_portal"),
-    "dvc_portal_reporting": SourceSpec("dvc_portal_reporting", {"reported_online": "dvc_portal_reported_online.yaml"},
+    "dvc_portal_reporting": SourceSpec("dvc_portal_reporting", {"reported_online": "dvc_portal_reported_online.yaml",
+                                                                "service_levels": "dvc_portal_service_levels.yaml"},
                                        _dvc_portal, system="dvc_portal"),
     "monitoring": SourceSpec("monitoring", {"bao_cao_tinh": "monitoring_province_reports.yaml",
                                             "bao_cao_xa": "monitoring_commune_reports.yaml"}, _monitoring),

@@ -80,6 +80,11 @@ CONTRACT = {
         "rate_pct", "portal_numerator", "portal_denominator", "portal_rate_pct", "difference_pct", "likely_cause",
         "computed_at", "dossiers_quarantined_included",
     },
+    "metric_online_service_level": {
+        "report_date", "unit_level", "unit_code", "unit_name", "unit_known", "reported", "period_start",
+        "portal_as_of", "procedures", "procedures_partial", "procedures_full", "procedures_online", "full_online_pct",
+        "partial_online_pct", "online_pct", "computed_at",
+    },
 }
 
 

@@ -11,6 +11,11 @@
   (components, and which database could replace each), read whole every time.
 - ``reported_online``: the portal's own public aggregates (provide-online-tree) for the
   reporting period, kept as received to compare with what the hub computes.
+- ``service_levels``: from the same criterion, the procedures by the highest level of online
+  service they reach (authority, partial, full counts) for the partition's province and for the
+  nation. The nation's counts are not the provinces' sum (a procedure full-process in two provinces
+  counts once), so they are read as the portal gives them: one national request per read period
+  serves every partition (the national tree lists each province as a child).
 """
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ def portal_now() -> datetime:
 
 class DvcPortalConnector:
     source = "dvc_portal"
-    streams = ("dossiers", "procedures", "reported_online")
+    streams = ("dossiers", "procedures", "reported_online", "service_levels")
 
     def __init__(self, config: SystemConfig, recorder: HealthRecorder | None = None,
                  clock: Callable[[], datetime] = portal_now):
@@ -55,6 +60,7 @@ class DvcPortalConnector:
         self.reporting_from = str(options.get("reporting_from", "2025-07-01"))
         self.reporting_path = options.get("reporting_path", "/api/v1/reporting/evaluation/provide-online-tree")
         self.clock = clock
+        self._national_trees: dict[tuple[str, str], dict] = {}  # (fromDate, toDate) -> reply, per connector
 
     def partitions(self) -> list[str]:
         if self.configured_partitions:
@@ -65,7 +71,8 @@ class DvcPortalConnector:
              window: UpdateWindow | None = None) -> Iterator[Batch]:
         if stream == "dossiers":
             return self._dossiers(partition, checkpoint, window)
-        readers = {"procedures": self._procedures, "reported_online": self._reported_online}
+        readers = {"procedures": self._procedures, "reported_online": self._reported_online,
+                   "service_levels": self._service_levels}
         if stream not in readers:
             raise ValueError(f"dvc_portal has no stream {stream!r}")
         return readers[stream](partition, checkpoint)  # read whole: a window does not apply
@@ -82,7 +89,7 @@ class DvcPortalConnector:
         yield Batch("procedures", partition, packages, Checkpoint("procedures", partition, Position("full_read", read_at).encode()))
 
     def _reported_online(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
-        period = {"fromDate": self.reporting_from, "toDate": self.clock().date().isoformat()}
+        period = self._reporting_period()
         reply = self.client.http.post_json(self.reporting_path, {**period, "rootDepartmentId": partition},
                                            endpoint="provide-online-tree")
         data = reply.get("data") if isinstance(reply, dict) else None
@@ -92,6 +99,26 @@ class DvcPortalConnector:
         records = [{**parent, **period, "asOf": as_of}] if isinstance(parent, dict) else []
         yield Batch("reported_online", partition, records, Checkpoint("reported_online", partition,
                                                                    Position("full_read", period["toDate"]).encode()))
+
+    def _reporting_period(self) -> dict[str, str]:
+        return {"fromDate": self.reporting_from, "toDate": self.clock().date().isoformat()}
+
+    def _service_levels(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+        """The nation's node and the partition's province node of the national tree."""
+        period = self._reporting_period()
+        key = (period["fromDate"], period["toDate"])
+        if key not in self._national_trees:
+            self._national_trees[key] = self.client.http.post_json(self.reporting_path, period,
+                                                                   endpoint="provide-online-tree")
+        reply = self._national_trees[key]
+        data = reply.get("data") if isinstance(reply, dict) else None
+        data = data if isinstance(data, dict) else {}
+        as_of = (reply.get("period") or {}).get("asOf") if isinstance(reply, dict) else None
+        children = [c for c in data.get("children") or [] if isinstance(c, dict) and c.get("code") == partition]
+        nodes = [n for n in (data.get("parent"), *children) if isinstance(n, dict)]
+        records = [{**node, **period, "asOf": as_of} for node in nodes]
+        yield Batch("service_levels", partition, records, Checkpoint("service_levels", partition,
+                                                                  Position("full_read", period["toDate"]).encode()))
 
     def _dossiers(self, partition: str, checkpoint: str | None, window: UpdateWindow | None) -> Iterator[Batch]:
         """Pages of one update window, each batch carrying where to resume after it.

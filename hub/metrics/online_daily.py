@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Connection, Date, Numeric, and_, case, cast, delete, func, insert, literal, literal_column,
+from sqlalchemy import (Connection, Date, Numeric, and_, case, cast, func, literal, literal_column,
                         null, or_, select, true, union_all)
 
-from hub.metrics.partitions import days_between, fingerprints, one_writer_at_a_time, record_published, stale_days
-from hub.metrics.sql import days_table
+from hub.metrics.partitions import days_between, fingerprints, one_writer_at_a_time, republish_days, stale_days
+from hub.metrics.sql import constant, days_table
 from hub.warehouse.schema import (UTC, admin_commune, admin_province, dossier, dossier_metric_input,
                                   metric_online_filing_daily, procedure)
 from quality.fingerprint import EMPTY, combined
@@ -64,15 +64,9 @@ def publish_online_filing_daily(conn: Connection, first: date, last: date, now: 
                for day in days}
     stale = stale_days(conn, METRIC, current, days)
     if stale:
-        conn.execute(delete(metric_online_filing_daily).where(metric_online_filing_daily.c.day.in_(stale)))
-        for rows in _grains(stale, now):
-            conn.execute(insert(metric_online_filing_daily).from_select(COLUMNS, rows))
-        record_published(conn, METRIC, current, stale, now)
+        republish_days(conn, METRIC, metric_online_filing_daily, metric_online_filing_daily.c.day, stale, COLUMNS,
+                       _grains(stale, now), current, now)
     return stale
-
-
-def _text(value: str):
-    return literal_column(f"'{value}'")  # constants of this module, never data
 
 
 def _counts(days: list[date], keys: list, source=facts, where=None):
@@ -98,43 +92,43 @@ def _measures(c, now: datetime) -> list:
 def _grains(days: list[date], now: datetime):
     """One SELECT per grain, each yielding rows in COLUMNS order."""
     day_table = days_table(days)
-    all_, none = _text("all"), _text("")
+    all_, none = constant("all"), constant("")
     province_known = d.province_code.in_(select(ap.code))
     commune_known = d.commune_code.in_(select(ac.code))
     commune_unknown = or_(d.commune_code.is_(None), d.commune_code.not_in(select(ac.code)))
 
     nation = _counts(days, [])
-    yield (select(day_table.c.day, _text("nation"), _text(NATION_CODE), all_, none, null(),
-                  _text(NATION_NAME), *_measures(nation, now))
+    yield (select(day_table.c.day, constant("nation"), constant(NATION_CODE), all_, none, null(),
+                  constant(NATION_NAME), *_measures(nation, now))
            .select_from(day_table.outerjoin(nation, nation.c.day == day_table.c.day)))
 
     province = _counts(days, [d.province_code.label("unit")])
-    yield (select(day_table.c.day, _text("province"), ap.code, all_, none, ap.code, ap.full_name,
+    yield (select(day_table.c.day, constant("province"), ap.code, all_, none, ap.code, ap.full_name,
                   *_measures(province, now))
            .select_from(day_table.join(admin_province, true())
                         .outerjoin(province, and_(province.c.day == day_table.c.day, province.c.unit == ap.code))))
     foreign = _counts(days, [d.province_code.label("unit")], where=~province_known)
-    yield select(foreign.c.day, _text("province"), foreign.c.unit, all_, none, foreign.c.unit,
-                 _text(UNKNOWN), *_measures(foreign, now))
+    yield select(foreign.c.day, constant("province"), foreign.c.unit, all_, none, foreign.c.unit,
+                 constant(UNKNOWN), *_measures(foreign, now))
 
     commune = _counts(days, [d.commune_code.label("unit")], where=commune_known)
-    yield (select(day_table.c.day, _text("commune"), ac.code, all_, none, ac.province_code, ac.full_name,
+    yield (select(day_table.c.day, constant("commune"), ac.code, all_, none, ac.province_code, ac.full_name,
                   *_measures(commune, now))
            .select_from(day_table.join(admin_commune, true())
                         .outerjoin(commune, and_(commune.c.day == day_table.c.day, commune.c.unit == ac.code))))
     unplaced = _counts(days, [d.province_code.label("unit")], where=commune_unknown)
-    yield select(unplaced.c.day, _text("commune"), unplaced.c.unit + _text(":" + UNKNOWN), all_, none,
-                 unplaced.c.unit, _text("Chưa xác định xã"), *_measures(unplaced, now))
+    yield select(unplaced.c.day, constant("commune"), unplaced.c.unit + constant(":" + UNKNOWN), all_, none,
+                 unplaced.c.unit, constant("Chưa xác định xã"), *_measures(unplaced, now))
 
     with_field = facts.outerjoin(procedure, procedure.c.procedure_code == d.procedure_code)
-    for breakdown, code, source in (("procedure", func.coalesce(d.procedure_code, _text(UNKNOWN)), facts),
-                                    ("field", func.coalesce(procedure.c.field_code, _text(UNKNOWN)), with_field)):
+    for breakdown, code, source in (("procedure", func.coalesce(d.procedure_code, constant(UNKNOWN)), facts),
+                                    ("field", func.coalesce(procedure.c.field_code, constant(UNKNOWN)), with_field)):
         by_nation = _counts(days, [code.label("code")], source)
-        yield select(by_nation.c.day, _text("nation"), _text(NATION_CODE), _text(breakdown), by_nation.c.code,
-                     null(), _text(NATION_NAME), *_measures(by_nation, now))
+        yield select(by_nation.c.day, constant("nation"), constant(NATION_CODE), constant(breakdown), by_nation.c.code,
+                     null(), constant(NATION_NAME), *_measures(by_nation, now))
         by_province = _counts(days, [d.province_code.label("unit"), code.label("code")], source)
-        yield (select(by_province.c.day, _text("province"), by_province.c.unit, _text(breakdown),
-                      by_province.c.code, by_province.c.unit, func.coalesce(ap.full_name, _text(UNKNOWN)),
+        yield (select(by_province.c.day, constant("province"), by_province.c.unit, constant(breakdown),
+                      by_province.c.code, by_province.c.unit, func.coalesce(ap.full_name, constant(UNKNOWN)),
                       *_measures(by_province, now))
                .select_from(by_province.outerjoin(admin_province, ap.code == by_province.c.unit)))
 

@@ -44,6 +44,16 @@ def record_published(conn: Connection, metric: str, current: dict[date, Fingerpr
          "changed_at": current.get(day, EMPTY).changed_at, "published_at": now} for day in days])
 
 
+def republish_days(conn: Connection, metric: str, table, day_column, days: list[date], columns: list[str],
+                   selects: Iterable, current: dict[date, Fingerprint], now: datetime) -> None:
+    """Replace the metric's rows of ``days`` with the rows of ``selects`` (each an ``INSERT … SELECT``
+    in ``columns`` order) and record the days' fingerprints, in the caller's transaction."""
+    conn.execute(delete(table).where(day_column.in_(days)))
+    for rows in selects:
+        conn.execute(insert(table).from_select(columns, rows))
+    record_published(conn, metric, current, days, now)
+
+
 def fingerprints(conn: Connection, day_column, table, where=None) -> dict[date, Fingerprint]:
     """Per day of ``day_column``: the table's row count and newest loaded_at, grouped in the database."""
     query = select(day_column, func.count(), func.max(table.c.loaded_at)).group_by(day_column)

@@ -16,6 +16,12 @@ def days_table(days: list[date]):
     return (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("days")
 
 
+def constant(value: str):
+    """A text constant written into the SQL (of the metric modules, never data): the same literal in
+    every SELECT of an INSERT … SELECT, with no bind parameter whose type PostgreSQL must guess."""
+    return literal_column(f"'{value}'")
+
+
 def count_if(condition):
     """How many rows of the group meet the condition (0, never NULL, for an empty group)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)

@@ -276,6 +276,21 @@ portal_reported_online = Table(
     *lineage(),
 )
 
+# The portal's procedures by the highest level of online service they reach (indicator 3.1), per
+# province or nation and the day it was asked: a snapshot of the catalogue, not a sum over the period.
+portal_service_level = Table(
+    "portal_service_level", metadata,
+    Column("unit_code", String(8), primary_key=True),  # GSO province code, or 'VN' for the nation
+    Column("report_date", Date, primary_key=True),  # the request's toDate: the day the portal was asked
+    Column("period_start", Date, nullable=False),  # the request's fromDate
+    Column("as_of", UTC),
+    Column("procedures", Integer),  # authorityCount, as received (NULL is not 0)
+    Column("procedures_partial", Integer),  # partialCount: highest level partial online
+    Column("procedures_full", Integer),  # fullCount: highest level full-process online
+    Column("updated_at", UTC, nullable=False),
+    *lineage(),
+)
+
 # --- monitoring reports (Resolution 57 / Plan 02 monitoring system) -------------------------
 province_report = Table(
     "province_report", metadata,
@@ -729,4 +744,24 @@ metric_decision766 = Table(
     Column("computed_at", UTC, nullable=False),
     # Of the counts: dossiers in quarantine for a defect outside their metric inputs (1.4 and 3.3 only)
     Column("dossiers_quarantined_included", Count, nullable=False, server_default="0"),
+)
+
+metric_online_service_level = Table(
+    "metric_online_service_level", metadata,
+    Column("report_date", Date, primary_key=True),
+    Column("unit_level", String(16), primary_key=True),  # nation | province
+    Column("unit_code", String(8), primary_key=True),  # 'VN' or GSO province code
+    Column("unit_name", String(128)),  # NULL for a code the reference units do not know
+    Column("unit_known", Boolean, nullable=False),
+    Column("reported", Boolean, nullable=False),  # the portal gave this unit's counts that day
+    Column("period_start", Date),
+    Column("portal_as_of", UTC),
+    Column("procedures", Integer),
+    Column("procedures_partial", Integer),
+    Column("procedures_full", Integer),
+    Column("procedures_online", Integer),  # partial + full
+    Column("full_online_pct", Float),  # indicator 3.1, full-process variant
+    Column("partial_online_pct", Float),
+    Column("online_pct", Float),  # indicator 3.1: partial or full
+    Column("computed_at", UTC, nullable=False),
 )
