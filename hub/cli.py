@@ -21,7 +21,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hub import pipeline
-from hub.cli_errors import (ExitCode, ExpectationsFailed, SandboxFailed, UsageProblem, debug_requested,
+from hub.cli_errors import (ExitCode, ExpectationsFailed, NothingConfigured, SandboxFailed, UsageProblem, debug_requested,
                             message_language, parse_period, parse_window, report_failure, scenario_argument,
                             sync_failure)
 from hub.logging_setup import configure_logging
@@ -236,6 +236,8 @@ def run(source: Optional[list[str]] = typer.Option(None, help="Sources to sync (
     period = parse_period(period_from, period_to)
     settings = _settings()
     reports = _sync_all(settings, source, None, workers)
+    if not reports:
+        raise NothingConfigured("nothing_configured")
     _print_quality(pipeline.check(settings), settings.report_language)
     _print_rates(pipeline.publish(settings, *period), settings.report_language)
     pipeline.write_report(settings)
@@ -290,7 +292,8 @@ class _ProgressLines(pipeline.SyncObserver):
         self.task = None
 
     def skipped(self, source: str, reason: str) -> None:
-        console.print(f"[yellow]{source}: skipped, not configured ({reason})[/yellow]")
+        console.print(f"[yellow]{text('source_skipped', self.language, source=source, reason=reason)}[/yellow]",
+                      highlight=False)
 
     def starting(self, source: str) -> None:
         self.progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"),

@@ -60,9 +60,13 @@ class SandboxFailed(Explained, RuntimeError):
     """The sandbox process exited or never said it was ready."""
 
 
+class NothingConfigured(Explained, RuntimeError):
+    """Every source was skipped: no system has a configuration."""
+
+
 _CLASSES: list[tuple[tuple[type[BaseException], ...], ExitCode]] = [
     ((UsageProblem, UnknownSource, UnknownPartition), ExitCode.USAGE),
-    ((InvalidSetting, SystemNotConfigured, ArgumentError, NoSuchModuleError, PermissionError), ExitCode.CONFIGURATION),
+    ((InvalidSetting, SystemNotConfigured, NothingConfigured, ArgumentError, NoSuchModuleError, PermissionError), ExitCode.CONFIGURATION),
     ((WarehouseError, DBAPIError), ExitCode.WAREHOUSE),
     ((SourceError, SourcesUnreachable), ExitCode.SOURCE_UNREACHABLE),
     ((QualityGateFailed,), ExitCode.QUALITY_GATE),

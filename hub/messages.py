@@ -79,6 +79,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "system_not_configured": {  # English: connectors.config's own text
         "vi": "chưa cấu hình hệ thống {system!r}: đặt LIENTHONG_{upper}_URL, khai báo kết nối Airflow "
               "{system}_default, hoặc khởi động sandbox (lienthong sandbox up)"},
+    "nothing_configured": {
+        "en": "no system is configured, so nothing was synced: start the sandbox (`lienthong sandbox up`), set "
+              "LIENTHONG_<SYSTEM>_URL, or define the Airflow connections <system>_default; `lienthong doctor` shows each",
+        "vi": "chưa cấu hình hệ thống nào nên không đồng bộ được gì: khởi động sandbox (`lienthong sandbox up`), "
+              "đặt LIENTHONG_<SYSTEM>_URL hoặc khai báo kết nối Airflow <system>_default; `lienthong doctor` cho biết từng hệ thống"},
+    "source_skipped": {
+        "en": "{source}: skipped, not configured ({reason})",
+        "vi": "{source}: bỏ qua, chưa cấu hình ({reason})"},
     "no_permission": {
         "en": "no permission to use {path}: check LIENTHONG_VAR_DIR and the file's owner",
         "vi": "không có quyền dùng {path}: kiểm tra LIENTHONG_VAR_DIR và chủ sở hữu của tệp"},

@@ -164,6 +164,12 @@ def test_a_system_with_no_configuration_exits_3_saying_how_to_configure_it(user)
                           "lienthong sandbox up")
 
 
+def test_run_with_no_system_configured_exits_3_instead_of_publishing_nothing(user):
+    result = lienthong("run")
+    assert_one_line_error(result, 3, "no system is configured", "lienthong sandbox up", "lienthong doctor")
+    assert "skipped, not configured" in result.stdout  # each source said why it was left out
+
+
 def test_a_dashboard_role_on_the_sqlite_warehouse_exits_3_naming_the_setting(user):
     assert_one_line_error(lienthong("db", "grant-dashboard"), 3, "PostgreSQL feature", "LIENTHONG_DB_URL")
 
