@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from sqlalchemy import Engine, Table, create_engine, event
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 
@@ -27,7 +29,7 @@ def create_warehouse_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _write_ahead_log(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
@@ -36,6 +38,19 @@ def create_warehouse_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _busy_without_waiting(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+# The first statement on a new connection. SQLite answers "database is locked" at once, without its
+# busy timeout, while another process switches a new file to WAL or recovers the log the last
+# connection left (processes opening one warehouse together, as a deployment's first runs do): retried.
+@retry(retry=retry_if_exception(_busy_without_waiting), stop=stop_after_delay(30),
+       wait=wait_exponential(multiplier=0.05, max=1), reraise=True)
+def _write_ahead_log(cursor) -> None:
+    cursor.execute("PRAGMA journal_mode=WAL")
 
 
 def shared_engine(url: str) -> Engine:
