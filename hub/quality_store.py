@@ -153,7 +153,7 @@ def _store_scores(conn: Connection, outcome: QualityOutcome, replaced: list[date
     if outcome.scores is not None:
         conn.execute(insert(table).from_select([c.name for c in outcome.scores.selected_columns], outcome.scores))
         mask_examples(conn, table, (table.c.dataset == outcome.dataset) & (table.c.origin == "check")
-                      & table.c.day.in_(list(outcome.rechecked)) & (table.c.computed_at == outcome.checked_at))
+                      & (table.c.computed_at == outcome.checked_at), among=table.c.day.in_(list(outcome.rechecked)))
     rows = [_score_row(outcome, score) for score in outcome.quarantine_scores]
     if rows:
         conn.execute(insert(table), rows)

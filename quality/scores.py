@@ -133,12 +133,15 @@ def _described(check: RowCheck) -> str:
     return (check.expectation.meta.get("description_en") or check.expectation.expectation_type)[:256]
 
 
-def mask_examples(conn: Connection, table: Table, where: ColumnElement[bool]) -> int:
+def mask_examples(conn: Connection, table: Table, where: ColumnElement[bool],
+                  among: ColumnElement[bool] | None = None) -> int:
     """Mask personal digits in the example keys of ``table``'s rows ``where`` (the few keys that have
-    a run of 9 or more digits are read and written back); returns how many keys were masked."""
+    a run of 9 or more digits are read and written back); ``among``: a condition an index answers
+    that narrows the search (it may not hold expanding parameters: the write-back is an executemany).
+    Returns how many keys were masked."""
     example = table.c.example_key
     keys = [row[0] for row in conn.execute(select(example).distinct().where(
-        where, example.is_not(None), example.regexp_match("[0-9]{9}")))]
+        where, *([] if among is None else [among]), example.is_not(None), example.regexp_match("[0-9]{9}")))]
     if keys:
         conn.execute(update(table).where(where, example == bindparam("stored")).values(example_key=bindparam("masked")),
                      [{"stored": value, "masked": mask(value)} for value in keys])
