@@ -28,7 +28,8 @@ from hub.reports.i18n import LABELS
 from hub.warehouse.db import create_warehouse_engine
 from hub.warehouse.roles import grant_dashboard_role
 from hub.settings import Settings
-from hub.warehouse.schema import metadata, metric_data_quality, metric_online_filing_rate
+from hub.warehouse.schema import (metadata, metric_data_quality, metric_dossier_reduction_day,
+                                  metric_online_filing_daily, metric_online_filing_rate)
 from tests import postgres
 from tests.conftest import TEST_PII_KEY
 from tests.dashboard_helpers import build_demo_warehouse
@@ -194,6 +195,13 @@ def _sums(url: str, sql: str, **params) -> list[tuple]:
         engine.dispose()
 
 
+def _busiest_province(url: str) -> str:
+    (busiest,), = _sums(url, "SELECT unit_code FROM metric_online_filing_daily WHERE unit_level = 'province' "
+                             "AND breakdown = 'all' GROUP BY unit_code "
+                             "ORDER BY SUM(dossiers_received) DESC, unit_code LIMIT 1")
+    return busiest
+
+
 def test_quality_scores_and_their_drill_down_are_metric_data_quality_sums_over_the_date_range(client, warehouse_url):
     expected = {d: (int(c), int(f)) for d, c, f in _sums(
         warehouse_url, "SELECT dimension, SUM(rows_checked), SUM(rows_failing) FROM metric_data_quality "
@@ -225,9 +233,7 @@ def test_the_procedure_drill_down_sums_the_daily_facts_over_the_date_range_lowes
         client, warehouse_url):
     facts = ("SELECT breakdown_code, SUM(dossiers_received), SUM(dossiers_online) FROM metric_online_filing_daily "
              "WHERE unit_code = :unit AND breakdown = :breakdown AND day BETWEEN :start AND :end GROUP BY breakdown_code")
-    (busiest,), = _sums(warehouse_url, "SELECT unit_code FROM metric_online_filing_daily WHERE unit_level = 'province' "
-                                       "AND breakdown = 'all' GROUP BY unit_code "
-                                       "ORDER BY SUM(dossiers_received) DESC, unit_code LIMIT 1")
+    busiest = _busiest_province(warehouse_url)
     for unit, params in (("VN", {}), (busiest, {"province": busiest})):
         expected = {code: (int(r), int(o)) for code, r, o in _sums(warehouse_url, facts, unit=unit,
                                                                    breakdown="procedure", **WITHIN)}
@@ -258,6 +264,41 @@ def test_the_procedure_drill_down_sums_the_daily_facts_over_the_date_range_lowes
     reuse = [r["Tỷ lệ tái sử dụng (%)"] for r in rows]
     known = [rate for rate in reuse if rate is not None]
     assert known == sorted(known) and reuse[:len(known)] == known  # lowest reuse first, nothing received last
+
+
+def test_a_provinces_communes_show_their_online_rates_and_dossier_reduction_summed_over_the_date_range_lowest_first(
+        client, warehouse_url):
+    province = _busiest_province(warehouse_url)
+    channels = {code: tuple(int(v) for v in values) for code, *values in _sums(
+        warehouse_url, "SELECT unit_code, SUM(dossiers_received), SUM(dossiers_online), SUM(dossiers_direct), "
+                       "SUM(dossiers_postal), SUM(dossiers_no_channel) FROM metric_online_filing_daily "
+                       "WHERE unit_level = 'commune' AND breakdown = 'all' AND province_code = :province "
+                       "AND day BETWEEN :start AND :end GROUP BY unit_code", province=province, **WITHIN)}
+    rows = _sheet(client, "Trực tuyến theo xã", province=province, **RANGE)
+    assert {r["Mã"]: (r["Hồ sơ tiếp nhận"], r["Trực tuyến"], r["Trực tiếp"], r["Bưu chính công ích"],
+                      r["Không rõ kênh"]) for r in rows} == channels
+    assert sum(received for received, *_ in channels.values()) > 0  # the busiest province: its communes received
+    for r in rows:
+        received, online = channels[r["Mã"]][:2]
+        assert r["Tỷ lệ trực tuyến (%)"] == (pytest.approx(100 * online / received, abs=0.005) if received else None)
+    rates = [r["Tỷ lệ trực tuyến (%)"] for r in rows]
+    known = [rate for rate in rates if rate is not None]
+    assert known == sorted(known) and rates[:len(known)] == known  # lowest online rate first, nothing received last
+
+    # The province of a commune's reduction row, taken here from the readiness reports (another metric table).
+    reduction = {code: tuple(int(v) for v in values) for code, *values in _sums(
+        warehouse_url, "SELECT unit_code, SUM(dossiers_received), SUM(dossiers_reusing_data), SUM(attachments), "
+                       "SUM(attachments_avoidable) FROM metric_dossier_reduction_day WHERE unit_level = 'commune' "
+                       "AND unit_code IN (SELECT commune_code FROM metric_readiness_commune "
+                       "WHERE province_code = :province) AND day BETWEEN :start AND :end GROUP BY unit_code",
+        province=province, **WITHIN)}
+    rows = _sheet(client, "Cắt giảm giấy tờ theo xã", province=province, **RANGE)
+    assert {r["Mã"]: (r["Hồ sơ tiếp nhận"], r["Hồ sơ tái sử dụng dữ liệu"], r["Thành phần hồ sơ"],
+                      r["Giấy tờ có thể thay bằng dữ liệu"]) for r in rows} == reduction
+    assert sum(received for received, *_ in reduction.values()) > 0
+    reuse = [r["Tỷ lệ tái sử dụng (%)"] for r in rows]
+    known = [rate for rate in reuse if rate is not None]
+    assert known == sorted(known) and reuse[:len(known)] == known
 
 
 @pytest.fixture(scope="module")
@@ -338,6 +379,58 @@ def test_quality_by_unit_drills_from_provinces_to_communes_worst_first(bare_ware
         communes = page.split('id="table-quality_units"')[1].split("</table>")[0]
         assert "Data quality by commune (worst first)" in page
         assert communes.index(">00008<") < communes.index(">00004<") and ">01279<" not in communes
+
+
+def _filing_row(unit_code: str, province: str, name: str, received: int, online: int, day: int = 1) -> dict:
+    return {"day": date(2025, 8, day), "unit_level": "commune", "unit_code": unit_code, "breakdown": "all",
+            "breakdown_code": "", "province_code": province, "unit_name": name, "dossiers_received": received,
+            "dossiers_online": online, "dossiers_direct": received - online, "dossiers_postal": 0,
+            "dossiers_no_channel": 0, "online_rate_pct": 100.0 * online / received if received else None,
+            "computed_at": datetime.now(timezone.utc)}
+
+
+def _reduction_row(unit_code: str, name: str | None, received: int, reusing: int, day: int = 1) -> dict:
+    counts = dict.fromkeys(("dossiers_with_avoidable", "attachments", "attachments_replaceable",
+                            "attachments_avoidable", "attachments_avoidable_verified", "attachments_outside_list"), 0)
+    return {"day": date(2025, 8, day), "unit_level": "commune", "unit_code": unit_code, "unit_name": name,
+            "unit_known": name is not None, "dossiers_received": received, "dossiers_reusing_data": reusing, **counts,
+            "reuse_rate_pct": 100.0 * reusing / received if received else None, "avoidable_pct": None,
+            "outside_list_pct": None, "computed_at": datetime.now(timezone.utc)}
+
+
+def test_the_communes_of_a_province_are_placed_by_the_daily_facts_and_its_unplaced_dossiers_named_as_such(
+        bare_warehouse, tmp_path):
+    url = _copy(bare_warehouse, tmp_path)
+    engine = create_warehouse_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(metric_online_filing_daily), [
+            _filing_row("00004", "01", "Phường Ba Đình", 10, 9), _filing_row("00004", "01", "Phường Ba Đình", 10, 1, 2),
+            _filing_row("00008", "01", "Phường Ngọc Hà", 4, 1),
+            _filing_row("01:unknown", "01", "Chưa xác định xã", 5, 5),
+            _filing_row("01279", "04", "Phường Thục Phán", 0, 0)])  # its code starts with 01, its province is 04
+        conn.execute(insert(metric_dossier_reduction_day), [
+            _reduction_row("00004", "Phường Ba Đình", 20, 5), _reduction_row("00008", "Phường Ngọc Hà", 4, 0),
+            _reduction_row("01279", "Phường Thục Phán", 0, 0),
+            _reduction_row("01999", None, 3, 3)])  # a code the reference units do not know: no province
+    engine.dispose()
+    with TestClient(create_app(read_only_engine(url))) as client:
+        rates = _sheet(client, "Trực tuyến theo xã", province="01")
+        assert [(r["Mã"], r["Xã, phường, đặc khu"], r["Hồ sơ tiếp nhận"], r["Trực tuyến"], r["Tỷ lệ trực tuyến (%)"])
+                for r in rates] == [("00008", "Phường Ngọc Hà", 4, 1, 25), ("00004", "Phường Ba Đình", 20, 10, 50),
+                                    ("01:unknown", "Chưa xác định xã", 5, 5, 100)]
+        reduction = _sheet(client, "Cắt giảm giấy tờ theo xã", province="01")
+        assert [(r["Mã"], r["Hồ sơ tiếp nhận"], r["Tỷ lệ tái sử dụng (%)"]) for r in reduction] == \
+               [("00008", 4, 0), ("00004", 20, 25)]
+        assert [r["Mã"] for r in _sheet(client, "Cắt giảm giấy tờ theo xã", province="04")] == ["01279"]
+        page = client.get("/", params={"province": "01", "lang": "en"}).text
+        assert "Online filing rate by commune over the date range (lowest first)" in page
+        assert ">Commune not identified<" in page.split('id="table-commune_rates"')[1].split("</table>")[0]
+        later = client.get("/", params={"province": "01", "from": "2025-08-02"}).text
+        communes = later.split('id="table-commune_rates"')[1].split("</table>")[0]
+        assert communes.count("<tr>") == 1 + 1  # the header and 00004, the one commune with a row on 2 Aug
+        assert ">00004<" in communes and '<td class="pct">10,00</td>' in communes  # 1 of 10 online that day
+        assert 'id="table-commune_reduction"' not in later  # no reduction row on 2 Aug: an empty state
+        assert 'data-state="empty"' in later.split('id="section-commune_reduction"')[1].split("</section>")[0]
 
 
 def test_every_value_on_the_screen_is_escaped(bare_warehouse, tmp_path):

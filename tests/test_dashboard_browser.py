@@ -86,6 +86,8 @@ def test_hovering_a_province_shows_its_commune_green_share_and_clicking_shows_it
     communes = page.locator("#table-communes tbody tr")
     assert communes.count() == 56
     assert page.locator("#table-communes tbody tr td:last-child", has_text="Có").count() == 3
+    assert page.locator("#table-commune_rates tbody tr").count() == 56  # its communes' online rates, over the range
+    assert page.locator("#table-commune_reduction tbody tr").count() == 56  # and their dossier reduction
     assert page.locator("#section-procedures [data-state=empty]").is_visible()  # no dossier from Cao Bằng in the demo
     assert page.locator("#section-quality_units h3").text_content() == "Chất lượng dữ liệu theo xã (kém nhất trước)"
     assert page.locator("#table-quality_units tbody tr").count() > 0  # its communes' monitoring reports, scored
@@ -132,7 +134,8 @@ def test_the_excel_download_reads_back_and_matches_the_tables_on_the_screen(page
     for table_id, sheet in (("table-ranking", "Xếp hạng trực tuyến"), ("table-communes", "Các xã của tỉnh"),
                             ("table-readiness", "Bản đồ sẵn sàng"), ("table-health", "Tình trạng kết nối"),
                             ("table-quality_units", "Chất lượng theo đơn vị"),
-                            ("table-procedure_reduction", "Cắt giảm theo thủ tục")):
+                            ("table-procedure_reduction", "Cắt giảm theo thủ tục"),
+                            ("table-commune_rates", "Trực tuyến theo xã")):
         headers = page.locator(f"#{table_id} thead th").all_text_contents()
         shown = [row.locator("td").all_text_contents() for row in page.locator(f"#{table_id} tbody tr").all()]
         rows = list(book[sheet].values)

@@ -164,6 +164,33 @@ def _percent(part, whole):
     return cast(rate_pct(func.sum(part), func.sum(whole)), Float)
 
 
+def _channel_totals() -> list:
+    """metric_online_filing_daily's dossiers by channel, summed (labelled as its columns)."""
+    m = metric_online_filing_daily
+    return [_total(m.c[name]).label(name) for name in ("dossiers_received", "dossiers_online", "dossiers_direct",
+                                                       "dossiers_postal", "dossiers_no_channel")]
+
+
+def _online_rate():
+    m = metric_online_filing_daily
+    return _percent(m.c.dossiers_online, m.c.dossiers_received)
+
+
+def _reduction_totals() -> list:
+    """metric_dossier_reduction_day's figures summed, with the reuse and avoidable rates over the sums."""
+    m = metric_dossier_reduction_day
+    return [_total(m.c.dossiers_received).label("dossiers_received"),
+            _total(m.c.dossiers_reusing_data).label("dossiers_reusing_data"),
+            _reuse_rate().label("reuse_rate_pct"), _total(m.c.attachments).label("attachments"),
+            _total(m.c.attachments_avoidable).label("attachments_avoidable"),
+            _percent(m.c.attachments_avoidable, m.c.attachments).label("avoidable_pct")]
+
+
+def _reuse_rate():
+    m = metric_dossier_reduction_day
+    return _percent(m.c.dossiers_reusing_data, m.c.dossiers_received)
+
+
 def procedure_names(conn: Connection, available: set[str]) -> dict[str, str]:
     """Procedure code → its name in the catalogue the hub holds (metric_procedure_component_reduction)."""
     m = metric_procedure_component_reduction
@@ -177,12 +204,9 @@ def procedure_online_rates(conn: Connection, available: set[str], within: DateRa
     """Per procedure, the unit's (nation or province) dossiers by channel summed over the range's days,
     lowest online rate first (procedures with nothing received last)."""
     m = metric_online_filing_daily
-    rate = _percent(m.c.dossiers_online, m.c.dossiers_received)
-    rows = _rows(conn, select(m.c.breakdown_code.label("procedure_code"),
-                              _total(m.c.dossiers_received).label("dossiers_received"),
-                              _total(m.c.dossiers_online).label("dossiers_online"),
-                              _total(m.c.dossiers_direct).label("dossiers_direct"),
-                              _total(m.c.dossiers_postal).label("dossiers_postal"), rate.label("online_rate_pct"))
+    rate = _online_rate()
+    rows = _rows(conn, select(m.c.breakdown_code.label("procedure_code"), *_channel_totals(),
+                              rate.label("online_rate_pct"))
                  .where(m.c.breakdown == "procedure", m.c.unit_code == unit_code,
                         m.c.unit_level == ("nation" if unit_code == "VN" else "province"), within.covers(m.c.day))
                  .group_by(m.c.breakdown_code).order_by(rate.is_(None), rate, m.c.breakdown_code), m.name, available)
@@ -198,13 +222,9 @@ def procedure_reduction(conn: Connection, available: set[str], within: DateRange
     components a database can replace and how many of those the portal already replaces; lowest
     reuse rate first."""
     m, c = metric_dossier_reduction_day, metric_procedure_component_reduction
-    reuse = _percent(m.c.dossiers_reusing_data, m.c.dossiers_received)
+    reuse = _reuse_rate()
     rows = _rows(conn, select(m.c.unit_code.label("procedure_code"), func.min(m.c.unit_name).label("procedure_name"),
-                              _total(m.c.dossiers_received).label("dossiers_received"),
-                              _total(m.c.dossiers_reusing_data).label("dossiers_reusing_data"),
-                              reuse.label("reuse_rate_pct"), _total(m.c.attachments).label("attachments"),
-                              _total(m.c.attachments_avoidable).label("attachments_avoidable"),
-                              _percent(m.c.attachments_avoidable, m.c.attachments).label("avoidable_pct"))
+                              *_reduction_totals())
                  .where(m.c.unit_level == "procedure", within.covers(m.c.day))
                  .group_by(m.c.unit_code).order_by(reuse.is_(None), reuse, m.c.unit_code), m.name, available)
     components = {r["procedure_code"]: r for r in _rows(
@@ -216,6 +236,47 @@ def procedure_reduction(conn: Connection, available: set[str], within: DateRange
     for r in rows:
         r.update({k: v for k, v in components.get(r["procedure_code"], {}).items() if k != "procedure_code"})
     return rows
+
+
+# --- the communes of a province ---------------------------------------------------------------
+def unplaced_commune(province_code: str) -> str:
+    """The commune row of metric_online_filing_daily that counts a province's dossiers whose commune
+    the reference units do not know."""
+    return f"{province_code}:unknown"
+
+
+def commune_online_rates(conn: Connection, available: set[str], within: DateRange,
+                         province_code: str) -> list[dict]:
+    """The province's communes (its unplaced-commune row included), dossiers by channel summed over
+    the range's days, lowest online rate first (communes with nothing received last)."""
+    m = metric_online_filing_daily
+    rate = _online_rate()
+    return _rows(conn, select(m.c.unit_code, func.min(m.c.unit_name).label("unit_name"), *_channel_totals(),
+                              rate.label("online_rate_pct"))
+                 .where(m.c.unit_level == "commune", m.c.breakdown == "all", m.c.province_code == province_code,
+                        within.covers(m.c.day))
+                 .group_by(m.c.unit_code).order_by(rate.is_(None), rate, m.c.unit_code), m.name, available)
+
+
+def commune_reduction(conn: Connection, available: set[str], within: DateRange,
+                      province_code: str) -> list[dict]:
+    """The province's communes, dossier reduction summed over the range's days, lowest reuse rate first
+    (communes with nothing received last). metric_dossier_reduction_day has no province column and a
+    commune code's digits do not say its province, so each day's commune row is placed by the same
+    day's row of that commune in metric_online_filing_daily (both are dense over the reference
+    communes). Commune codes the reference data does not know have no province there: they count in
+    the province's total (metric_dossier_reduction) only."""
+    m, placed = metric_dossier_reduction_day, metric_online_filing_daily
+    if placed.name not in available:
+        return []
+    reuse = _reuse_rate()
+    same_commune_day = and_(placed.c.day == m.c.day, placed.c.unit_level == "commune",
+                            placed.c.unit_code == m.c.unit_code, placed.c.breakdown == "all",
+                            placed.c.breakdown_code == "")
+    return _rows(conn, select(m.c.unit_code, func.min(m.c.unit_name).label("unit_name"), *_reduction_totals())
+                 .select_from(m.join(placed, same_commune_day))
+                 .where(m.c.unit_level == "commune", placed.c.province_code == province_code, within.covers(m.c.day))
+                 .group_by(m.c.unit_code).order_by(reuse.is_(None), reuse, m.c.unit_code), m.name, available)
 
 
 # --- data quality -----------------------------------------------------------------------------

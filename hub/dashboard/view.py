@@ -60,6 +60,11 @@ REDUCTION = (Column("unit_code", "code"), Column("unit_name", "unit"), Column("d
              Column("dossiers_reusing_data", "reusing", "num"), Column("reuse_rate_pct", "reuse_rate_col", "pct"),
              Column("attachments", "attachments", "num"), Column("attachments_avoidable", "avoidable_col", "num"),
              Column("avoidable_pct", "avoidable_pct", "pct"))
+COMMUNE_RATES = (Column("unit_code", "code"), Column("unit_name", "commune"),
+                 Column("dossiers_received", "received", "num"), Column("dossiers_online", "online", "num"),
+                 Column("dossiers_direct", "direct", "num"), Column("dossiers_postal", "postal", "num"),
+                 Column("dossiers_no_channel", "no_channel", "num"), Column("online_rate_pct", "rate", "pct"))
+COMMUNE_REDUCTION = (Column("unit_code", "code"), Column("unit_name", "commune")) + REDUCTION[2:]
 HEALTH = (Column("system", "system"), Column("status", "status", "status"), Column("calls", "calls", "num"),
           Column("success_rate_pct", "success_rate", "pct"), Column("avg_latency_ms", "latency", "pct"),
           Column("max_latency_ms", "max_latency", "pct"), Column("last_success_day", "last_success", "day"),
@@ -179,6 +184,15 @@ def build_screen(conn: Connection, selection: Selection) -> Screen:
         tables.append(_table("province_reduction", "reduction", REDUCTION,
                              [r for r in reduction if r["unit_code"] == selection.province],
                              "metric_dossier_reduction", available))
+        commune_rates = q.commune_online_rates(conn, available, within, selection.province)
+        for r in commune_rates:
+            if r["unit_code"] == q.unplaced_commune(selection.province):
+                r["unit_name"] = labels(selection.language)["unplaced_commune"]
+        tables.append(_table("commune_rates", "commune_rates", COMMUNE_RATES, commune_rates,
+                             "metric_online_filing_daily", available))
+        tables.append(_table("commune_reduction", "commune_reduction", COMMUNE_REDUCTION,
+                             q.commune_reduction(conn, available, within, selection.province),
+                             "metric_dossier_reduction_day", available))
     return Screen(selection, dates, report_date, period, scorecards,
                   {r["province_code"]: r for r in provinces}, tables, province, available)
 

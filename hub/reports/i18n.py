@@ -86,6 +86,9 @@ LABELS = {
         "score_dung": "Đúng (%)", "score_du": "Đủ (%)", "score_sach": "Sạch (%)", "score_song": "Sống (%)",
         "score_lowest": "Điểm thấp nhất (%)",
         "no_unit": "Không gắn với đơn vị hành chính",
+        "commune_rates": "Tỷ lệ nộp trực tuyến theo xã trong khoảng ngày (thấp nhất trước)",
+        "commune_reduction": "Cắt giảm giấy tờ theo xã trong khoảng ngày (thấp nhất trước)",
+        "unplaced_commune": "Chưa xác định xã",
         "ranking": "Xếp hạng tỷ lệ nộp trực tuyến (thấp nhất trước)",
         "reusing": "Hồ sơ tái sử dụng dữ liệu",
         "reuse_rate_col": "Tỷ lệ tái sử dụng (%)",
@@ -125,6 +128,7 @@ LABELS = {
         "sheet_province_rate": "Trực tuyến – tỉnh", "sheet_province_reduction": "Cắt giảm giấy tờ – tỉnh",
         "sheet_readiness": "Bản đồ sẵn sàng", "sheet_procedures": "Trực tuyến theo thủ tục",
         "sheet_procedure_reduction": "Cắt giảm theo thủ tục", "sheet_quality_units": "Chất lượng theo đơn vị",
+        "sheet_commune_rates": "Trực tuyến theo xã", "sheet_commune_reduction": "Cắt giảm giấy tờ theo xã",
     },
     "en": {
         "title": "LienThong data-interoperability report",
@@ -210,6 +214,9 @@ LABELS = {
         "score_dung": "Correct (%)", "score_du": "Complete (%)", "score_sach": "Clean (%)", "score_song": "Live (%)",
         "score_lowest": "Lowest score (%)",
         "no_unit": "Not tied to an administrative unit",
+        "commune_rates": "Online filing rate by commune over the date range (lowest first)",
+        "commune_reduction": "Dossier reduction by commune over the date range (lowest first)",
+        "unplaced_commune": "Commune not identified",
         "ranking": "Online filing rate ranking (lowest first)",
         "reusing": "Dossiers reusing data",
         "reuse_rate_col": "Reuse rate (%)",
@@ -248,6 +255,7 @@ LABELS = {
         "sheet_province_rate": "Online rate – province", "sheet_province_reduction": "Reduction – province",
         "sheet_readiness": "Readiness map", "sheet_procedures": "Online rate by procedure",
         "sheet_procedure_reduction": "Reduction by procedure", "sheet_quality_units": "Quality by unit",
+        "sheet_commune_rates": "Online rate by commune", "sheet_commune_reduction": "Reduction by commune",
     },
 }
 
