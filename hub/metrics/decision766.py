@@ -57,7 +57,7 @@ def _month(day: date) -> tuple[date, date]:
     return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def _daily_counts(first: date, last: date):
+def _day_fact_counts(first: date, last: date):
     """The days' facts per province (hub/metrics/day_facts.py), named as the dossier counts."""
     f = dossier_day_facts.c
     return select(f.day.label("received_date"), f.province_code, *[f[name] for name in COUNTS]) \
@@ -80,7 +80,7 @@ def publish_decision766(engine: Engine, period_start: date, period_end: date) ->
         refresh_day_facts(conn, first, last, now)
         names = dict(conn.execute(select(admin_province.c.code, admin_province.c.full_name)).all())
         hub: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTS + _quarantined(CHANNEL_COUNTS), 0))
-        for query, counts, prefix in ((_daily_counts(first, last), COUNTS, ""),
+        for query, counts, prefix in ((_day_fact_counts(first, last), COUNTS, ""),
                                       (_quarantined_daily_counts(first, last), CHANNEL_COUNTS, QUARANTINED)):
             for r in conn.execute(query).mappings():
                 month = _month(r["received_date"])[0]

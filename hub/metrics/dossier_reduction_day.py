@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, literal, select, true, union, union_all
+from sqlalchemy import Connection, Engine, and_, exists, func, literal, select, true, union, union_all
 
 from hub.metrics.dossier_reduction import FIGURES, figures, per_dossier_received
-from hub.metrics.partitions import days_between, fingerprints, one_writer_at_a_time, record_published, stale_days
+from hub.metrics.partitions import days_between, fingerprints, one_writer_at_a_time, republish_days, stale_days
 from hub.metrics.sql import days_table, rate_pct
 from hub.warehouse.schema import (admin_commune, admin_province, citizen_verification, dossier,
                                   metric_dossier_reduction_day, procedure, procedure_component, publish_partition,
@@ -119,9 +119,8 @@ def publish_dossier_reduction_days(engine: Engine, period_start: date, period_en
         one_writer_at_a_time(conn, METRIC)
         stale, current = _stale_days(conn, period_start, period_end)
         if stale:
-            conn.execute(delete(table).where(table.c.day.in_(stale)))
             rows = _day_rows(stale, now)
-            conn.execute(insert(table).from_select([c.name for c in rows.selected_columns], rows))
-            record_published(conn, METRIC, current, stale, now)
+            republish_days(conn, METRIC, table, table.c.day, stale, [c.name for c in rows.selected_columns], [rows],
+                           current, now)
         return conn.execute(select(func.count()).select_from(table)
                             .where(table.c.day.between(period_start, period_end))).scalar_one()
