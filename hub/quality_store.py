@@ -21,14 +21,18 @@ from quality.fingerprint import Fingerprint
 from quality.suites import DatasetSuite
 from quality.suites.catalog import SUITES
 from quality.suites.dossiers import DOSSIER_SUITE
+from quality import unit_counts
 
 
 def check(engine: Engine, table: FromClause, suite: DatasetSuite, now: datetime | None = None) -> QualityOutcome:
+    """Check and store on one connection: the scores are inserted from the check's temporary table."""
     with engine.connect() as conn:
         previous = read_partitions(conn, suite.dataset)
-    outcome = check_dataset(engine, table, suite, previous, now, quarantine)
-    with engine.begin() as conn:
-        store(conn, outcome)
+        outcome = check_dataset(conn, table, suite, previous, now, quarantine)
+        conn.commit()  # the reads end; the store is a transaction of its own
+        with conn.begin():
+            store(conn, outcome)
+            unit_counts.discard(conn)  # (left behind by a failed store, the next check replaces it)
     return outcome
 
 

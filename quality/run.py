@@ -1,14 +1,15 @@
 """Check a dataset in the warehouse, day partition by day partition, re-checking only what changed.
 
-The caller (the hub, which owns the warehouse's bookkeeping) passes in the engine, the table and
+The caller (the hub, which owns the warehouse's bookkeeping) passes in a connection, the table and
 what it remembers of each partition's last check; this module reads only aggregates and returns
 the new partition records and the dataset's results, and stores nothing.
 
 A run: one grouped pass over the whole table gives every day's fingerprint (rows, newest
 ``loaded_at``) and the aggregates of the dataset-wide expectations (freshness, uniqueness); the
-days whose fingerprint or suite changed are counted in a second grouped pass (quality/sql_checks.py)
-or, for types it does not translate, validated by GE (quality/gx_sql.py); the dataset's result
-per expectation is the sum of every day's counts, checked now or unchanged since.
+days whose fingerprint or suite changed are counted in a second grouped pass, per day and unit
+(quality/unit_counts.py: the per-day results and the per-unit scores are sums of it), or, for
+types SQL does not translate, validated by GE (quality/gx_sql.py); the dataset's result per
+expectation is the sum of every day's counts, checked now or unchanged since.
 """
 from __future__ import annotations
 
@@ -24,17 +25,18 @@ import great_expectations as gx
 from great_expectations.expectations.expectation import (
     ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation,
 )
-from sqlalchemy import Engine, FromClause, Select, Table, inspect
+from sqlalchemy import Connection, FromClause, Select, Table, inspect
 from sqlalchemy.sql.util import find_tables
 
 from quality import gx_sql
 from quality.contract import NO_ROWS, ExpectationOutcome, PartitionResult, mostly, outcome
 from quality.sql_checks import (
-    DatasetCheck, Fingerprint, RowCheck, answer_dataset_checks, count_days, dataset_check, row_check, scan_days,
-    single_key, unexpected_rows_condition,
+    DatasetCheck, Fingerprint, RowCheck, answer_dataset_checks, dataset_check, row_check, scan_days, single_key,
+    unexpected_rows_condition,
 )
 from quality.quarantine import quarantine_scores
-from quality.scores import Units, UnitScore, score_select
+from quality.scores import Units, UnitScore
+from quality.unit_counts import count_units
 from quality.suites import DatasetSuite
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,8 @@ class QualityOutcome:
     rechecked: dict[date, PartitionRecord] = field(default_factory=dict)  # partitions validated by this run
     unchanged: int = 0  # partitions whose last results still hold
     removed: tuple[date, ...] = ()  # partitions that no longer hold rows
-    # per unit and dimension, for the rechecked partitions: the query the store inserts from
+    # per unit and dimension, for the rechecked partitions: the query the store inserts from, on the
+    # connection of the check (it reads that connection's temporary table: quality/unit_counts.py)
     scores: Select | None = None
     quarantine_scores: tuple[UnitScore, ...] = ()  # the records the mappings rejected, every day
     not_checked: str | None = None  # why nothing was checked (no rows, no table, columns missing)
@@ -145,19 +148,20 @@ def _stale(record: PartitionRecord | None, fingerprint: Fingerprint, version: st
     return record is None or record.fingerprint != fingerprint or record.suite_version != version
 
 
-def check_dataset(engine: Engine, table: FromClause, suite: DatasetSuite,
+def check_dataset(conn: Connection, table: FromClause, suite: DatasetSuite,
                   previous: Mapping[date, PartitionRecord] | None = None,
                   now: datetime | None = None, quarantine: Table | None = None) -> QualityOutcome:
     """Check ``table`` against ``suite``; ``previous``: the partitions' last records (empty: check everything).
 
     ``quarantine``: the warehouse's quarantine table, whose records of the suite's streams are scored too.
     A table that is missing, or lacks a column the suite reads, is not checked and the outcome says why.
+    The outcome's ``scores`` query is valid on ``conn`` until its next check or ``unit_counts.discard``.
     """
     previous = previous or {}
     now = now or datetime.now(timezone.utc)
     numbered = list(enumerate(suite.expectations(now)))
     version = suite_version([e for _, e in numbered])
-    unreadable = _unreadable(engine, table, suite, numbered)
+    unreadable = _unreadable(conn, table, suite, numbered)
     if unreadable:
         log.warning("quality check skipped", extra={"dataset": suite.dataset, "reason": unreadable})
         return QualityOutcome(run_id=str(uuid.uuid4()), dataset=suite.dataset, suite=suite.name,
@@ -165,18 +169,17 @@ def check_dataset(engine: Engine, table: FromClause, suite: DatasetSuite,
                               removed=tuple(sorted(previous)), not_checked=unreadable)
     plan = _plan(numbered, table)
     units = Units.of(table, suite.source_column, suite.source, suite.province_column, suite.commune_column)
-    with engine.connect() as conn:
-        scans = scan_days(conn, table, suite.partition_column, suite.change_column, plan.dataset_sql)
-        stale = [day for day, scan in scans.items() if _stale(previous.get(day), scan.fingerprint, version)]
-        days = None if len(stale) == len(scans) else stale
+    scans = scan_days(conn, table, suite.partition_column, suite.change_column, plan.dataset_sql)
+    stale = [day for day, scan in scans.items() if _stale(previous.get(day), scan.fingerprint, version)]
+    counted, scores = {}, None
+    if stale:
         key = table.c[suite.key_column] if suite.key_column else single_key(table)
-        counted = count_days(conn, table, suite.partition_column, suite.change_column, days, plan.row_sql,
-                             key) if stale else {}
-        scores = score_select(table, suite.partition_column, units, key, plan.row_sql, days, suite.dataset,
-                              now) if stale else None
-        dataset_results = answer_dataset_checks(conn, plan.dataset_sql, list(scans.values())) if scans else []
-        rejected = quarantine_scores(conn, quarantine, suite.quarantine_streams) if quarantine is not None else []
-    by_gx = gx_sql.validate_partitions(engine, table, suite.partition_column, counted, plan.row_gx)
+        unit_counts = count_units(conn, table, suite.partition_column, suite.change_column, units,
+                                  None if len(stale) == len(scans) else stale, plan.row_sql, key)
+        counted, scores = unit_counts.by_day(conn), unit_counts.score_select(suite.dataset, now)
+    dataset_results = answer_dataset_checks(conn, plan.dataset_sql, list(scans.values())) if scans else []
+    rejected = quarantine_scores(conn, quarantine, suite.quarantine_streams) if quarantine is not None else []
+    by_gx = gx_sql.validate_partitions(conn.engine, table, suite.partition_column, counted, plan.row_gx)
     rechecked = {day: PartitionRecord(day_counts.fingerprint, version,
                                       tuple(sorted((*day_counts.results, *by_gx.get(day, ())),
                                                    key=lambda r: r.expectation_no)))
@@ -184,7 +187,7 @@ def check_dataset(engine: Engine, table: FromClause, suite: DatasetSuite,
     records = {day: rechecked.get(day) or previous[day] for day in sorted({*scans, *rechecked})
                if day in rechecked or day in previous}
     if scans:
-        dataset_results += gx_sql.validate_table(engine, table, plan.dataset_gx)
+        dataset_results += gx_sql.validate_table(conn.engine, table, plan.dataset_gx)
     row_expectations = [(c.number, c.expectation) for c in plan.row_sql] + plan.row_gx
     results = sorted(_dataset_totals(row_expectations, records) + dataset_results, key=lambda r: r.expectation_no)
     result = QualityOutcome(
@@ -199,11 +202,11 @@ def check_dataset(engine: Engine, table: FromClause, suite: DatasetSuite,
     return result
 
 
-def _unreadable(engine: Engine, table: FromClause, suite: DatasetSuite,
+def _unreadable(conn: Connection, table: FromClause, suite: DatasetSuite,
                 numbered: Sequence[tuple[int, gx.expectations.Expectation]]) -> str | None:
     """Why the data cannot be checked (a table missing, a column the suite reads missing), else None."""
     names = sorted({t.name for t in _base_tables(table)})
-    existing = set(inspect(engine).get_table_names())
+    existing = set(inspect(conn).get_table_names())
     missing = [name for name in names if name not in existing]
     if missing:
         return f"table missing: {', '.join(missing)}"
@@ -216,7 +219,7 @@ def _unreadable(engine: Engine, table: FromClause, suite: DatasetSuite,
     absent = sorted(name for name in needed - {None} if name not in table.c)
     if absent:
         return f"columns missing: {', '.join(absent)}"
-    stored = {t.name: {c["name"] for c in inspect(engine).get_columns(t.name)} for t in _base_tables(table)}
+    stored = {t.name: {c["name"] for c in inspect(conn).get_columns(t.name)} for t in _base_tables(table)}
     drifted = sorted(f"{t.name}.{c.name}" for t in _base_tables(table) for c in t.c if c.name not in stored[t.name])
     if drifted:
         return f"columns missing in the warehouse: {', '.join(drifted)}"

@@ -2,8 +2,8 @@
 
 A row fails a dimension when any of that dimension's row-by-row checks (the SQL forms of
 quality/sql_checks.py) finds it unexpected; score = 100 × (rows checked − rows failing) ÷ rows
-checked. One grouped pass over the day partitions a check validates, so unchanged days keep their
-scores. Dataset-wide expectations (freshness of the newest load, uniqueness) blame no row and stay
+checked. Counted in the grouped pass over the day partitions a check validates
+(quality/unit_counts.py), so unchanged days keep their scores. Dataset-wide expectations (freshness of the newest load, uniqueness) blame no row and stay
 in the run's results; a dimension with no row-by-row check in a suite gets no score rather than a
 vacuous 100.
 
@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Sequence
 
-from sqlalchemy import (
-    ColumnElement, Connection, Float, FromClause, Select, String, Table, and_, case, cast, func, literal, or_, select,
-    DateTime, bindparam, union_all, update,
-)
+from sqlalchemy import ColumnElement, Connection, FromClause, String, Table, bindparam, cast, func, literal, or_, select, update
 
-from quality.contract import dimension
 from quality.sql_checks import RowCheck
 
 DIMENSIONS = ("dung", "du", "sach", "song")
@@ -76,63 +72,6 @@ class Units:
         return cls(named(source_column, source), named(province_column, NO_UNIT), named(commune_column, NO_UNIT))
 
 
-def score_select(data: FromClause, partition_column: str, units: Units, key: ColumnElement | None,
-                 checks: Sequence[RowCheck], days: Sequence[date] | None, dataset: str,
-                 computed_at: datetime) -> Select | None:
-    """Per day, source, province, commune and dimension: rows, and rows failing any of the dimension's
-    checks, with one failing row's key and its check; the rows of ``metric_data_quality`` (origin
-    "check"), for the caller to insert where it stores them (``INSERT … SELECT``: nothing crosses the
-    wire, however many communes and days). Keys are as stored: ``mask_examples`` masks them after."""
-    by_dimension: dict[str, list[RowCheck]] = {}
-    for check in checks:
-        by_dimension.setdefault(dimension(check.expectation), []).append(check)
-    if not by_dimension:
-        return None
-    day = data.c[partition_column]
-    columns = [day.label("day"), units.source.label("source"), units.province.label("province_code"),
-               units.commune.label("commune_code"), func.count().label("n")]
-    for d, (name, dimension_checks) in enumerate(by_dimension.items()):
-        bad = [_unexpected(check) for check in dimension_checks]
-        columns.append(func.count().filter(or_(*bad)).label(f"failing_{d}"))
-        if key is not None:
-            columns += [func.min(case((condition, cast(key, String)))).label(f"example_{d}_{c}")
-                        for c, condition in enumerate(bad)]
-    grouped = select(*columns).group_by(day, units.source, units.province, units.commune)
-    if days is not None:
-        grouped = grouped.where(day.in_(list(days)))
-    # one grouped pass, read once per dimension (a CTE used more than once is materialised)
-    counts = grouped.cte("unit_counts")
-    rows_checked = counts.c.n
-    per_dimension = []
-    for d, (name, dimension_checks) in enumerate(by_dimension.items()):
-        failing = counts.c[f"failing_{d}"]
-        examples = [counts.c[f"example_{d}_{c}"] for c in range(len(dimension_checks))] if key is not None else []
-        example_check, example_key = _first_example(dimension_checks, examples)
-        per_dimension.append(select(
-            literal(dataset, String).label("dataset"), counts.c.source, literal(name, String).label("dimension"),
-            counts.c.province_code, counts.c.commune_code, counts.c.day, literal("check", String).label("origin"),
-            rows_checked.label("rows_checked"), failing.label("rows_failing"),
-            case((rows_checked == 0, None),
-                 else_=100.0 * cast(rows_checked - failing, Float) / cast(rows_checked, Float)).label("score_pct"),
-            example_check.label("example_check"), example_key.label("example_key"),
-            literal(computed_at, DateTime(timezone=True)).label("computed_at")))
-    return union_all(*per_dimension) if len(per_dimension) > 1 else per_dimension[0]
-
-
-def _first_example(checks: Sequence[RowCheck], examples: Sequence[ColumnElement]) -> tuple[ColumnElement, ColumnElement]:
-    """The first of the checks (in suite order) that found a failing row, and that row's key."""
-    if not examples:
-        return literal(None, String), literal(None, String)
-    check = case(*((example.is_not(None), literal(_described(check), String))
-                   for check, example in zip(checks, examples)), else_=None)
-    key = examples[0] if len(examples) == 1 else func.coalesce(*examples)
-    return check, func.substr(key, 1, 256)
-
-
-def _described(check: RowCheck) -> str:
-    return (check.expectation.meta.get("description_en") or check.expectation.expectation_type)[:256]
-
-
 def mask_examples(conn: Connection, table: Table, where: ColumnElement[bool],
                   among: ColumnElement[bool] | None = None) -> int:
     """Mask personal digits in the example keys of ``table``'s rows ``where`` (the few keys that have
@@ -148,10 +87,6 @@ def mask_examples(conn: Connection, table: Table, where: ColumnElement[bool],
     return len(keys)
 
 
-def _unexpected(check: RowCheck) -> ColumnElement[bool]:
-    return and_(check.judged, check.unexpected) if check.judged is not None else check.unexpected
-
-
 @dataclass(frozen=True)
 class GroupFailures:
     group: str
@@ -165,7 +100,7 @@ def failing_by(conn: Connection, data: FromClause, group_column: str, checks: Se
     if not checks:
         return []
     group = data.c[group_column]
-    failing = func.count().filter(or_(*(_unexpected(check) for check in checks)))
+    failing = func.count().filter(or_(*(check.failing for check in checks)))
     share = failing * 1.0 / func.count()
     query = (select(group, func.count(), failing).group_by(group).having(func.count() >= least_rows)
              .order_by(share.desc(), group).limit(limit))

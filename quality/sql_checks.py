@@ -3,21 +3,21 @@
 Great Expectations' SQL engine answers each expectation of each batch with its own queries
 (measured at 4.3 M dossiers on PostgreSQL: 5 to 70 s per day partition, docs/architecture.md).
 The expectation types of the suites are translated here into SQL conditions instead, and every
-condition of a dataset is counted in one pass grouped by day: ``count(*) FILTER (WHERE …)`` per
-expectation, so a national check is two scans of the table. Types not translated here run in GE
+condition of a dataset is counted in one pass grouped by day and unit (quality/unit_counts.py):
+``count(*) FILTER (WHERE …)`` per expectation, so a national check is two scans of the table. Types not translated here run in GE
 itself (quality/gx_sql.py). Only aggregates and one example key per expectation and day leave
 the database.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, Callable, Sequence
 
 import great_expectations as gx
 import re
 
-from sqlalchemy import Connection, ColumnElement, Table, and_, case, func, inspect, not_, select, text
+from sqlalchemy import Connection, ColumnElement, Table, and_, func, inspect, not_, select, text
 
 from quality.fingerprint import Fingerprint, as_utc
 from quality.contract import Counts, ExpectationOutcome, PartitionResult, between, mostly, outcome
@@ -32,6 +32,11 @@ class RowCheck:
     expectation: gx.expectations.Expectation
     judged: ColumnElement[bool] | None
     unexpected: ColumnElement[bool]
+
+    @property
+    def failing(self) -> ColumnElement[bool]:
+        """The rows it judges and finds unexpected."""
+        return and_(self.judged, self.unexpected) if self.judged is not None else self.unexpected
 
 
 @dataclass(frozen=True)
@@ -174,40 +179,6 @@ def answer_dataset_checks(conn: Connection, checks: Sequence[DatasetCheck],
 class DayCounts:
     fingerprint: Fingerprint
     results: tuple[PartitionResult, ...]
-
-
-def count_days(conn: Connection, table: Table, partition_column: str, change_column: str,
-               days: Sequence[date] | None, checks: Sequence[RowCheck],
-               key: ColumnElement | None = None) -> dict[date, DayCounts]:
-    """One grouped pass over the given days (None: every day) counting every row check at once.
-
-    Per check: rows judged, rows unexpected, and the smallest key among those (an example). On
-    PostgreSQL the pass runs in parallel workers. (Grouping rows by their state under every check,
-    which evaluates each condition once, and flagging rows in an ``OFFSET 0`` subquery, which stops
-    parallelism, both measured slower at 4.3 M rows.)
-    """
-    day = table.c[partition_column]
-    key = key if key is not None else single_key(table)  # the row named in examples
-    columns = [day, func.count(), func.max(table.c[change_column])]
-    for check in checks:
-        bad = and_(check.judged, check.unexpected) if check.judged is not None else check.unexpected
-        columns += [func.count().filter(check.judged) if check.judged is not None else func.count(),
-                    func.count().filter(bad)]
-        if key is not None:
-            columns.append(func.min(case((bad, key))))
-    query = select(*columns).group_by(day).order_by(day)
-    if days is not None:
-        query = query.where(day.in_(list(days)))
-    width = 3 if key is not None else 2
-    result = {}
-    for row in conn.execute(query):
-        total, results = int(row[1]), []
-        for i, check in enumerate(checks):
-            judged, unexpected, *example = row[3 + i * width: 3 + (i + 1) * width]
-            results.append(PartitionResult.of(check.number, check.expectation, Counts(total, int(judged), int(unexpected)),
-                                              str(example[0]) if example and example[0] is not None else None))
-        result[row[0]] = DayCounts(Fingerprint.of(total, row[2]), tuple(results))
-    return result
 
 
 def single_key(table: Table) -> ColumnElement | None:

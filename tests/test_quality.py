@@ -11,7 +11,9 @@ from sqlalchemy import Column, MetaData, Table, insert
 from hub.warehouse.schema import dossier, procedure
 from quality import gx_sql
 from quality.run import check_dataset
-from quality.sql_checks import count_days, row_check
+from quality.scores import Units
+from quality.sql_checks import row_check, single_key
+from quality.unit_counts import count_units
 from quality.suites import DatasetSuite
 from quality.suites.dossiers import DOSSIER_SUITE, OVERDUE_WITHOUT_UPDATE, dossier_expectations
 
@@ -40,14 +42,19 @@ def insert_rows(engine, rows, table: Table = dossier) -> None:
         conn.execute(insert(table), rows)
 
 
+def check(engine, table: Table, suite: DatasetSuite, **options):
+    with engine.connect() as conn:
+        return check_dataset(conn, table, suite, **options)
+
+
 def failures(engine, table: Table = dossier) -> dict[str, tuple[str, int | None]]:
-    outcome = check_dataset(engine, table, DOSSIER_SUITE, now=NOW)
+    outcome = check(engine, table, DOSSIER_SUITE, now=NOW)
     return {r.description_en: (r.dimension, r.unexpected_count) for r in outcome.results if not r.success}
 
 
 def test_clean_dossiers_pass_every_expectation(engine):
     insert_rows(engine, [dossier_row(1), dossier_row(2, status_code=9, finished_at=NOW - timedelta(days=1))])
-    outcome = check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW)
+    outcome = check(engine, dossier, DOSSIER_SUITE, now=NOW)
     assert len(outcome.results) == 17 and outcome.success and outcome.rows_checked == 2
     assert {r.dimension for r in outcome.results} == {"dung", "du", "sach", "song"}
 
@@ -86,7 +93,7 @@ def test_a_procedure_missing_from_the_catalogue_is_incomplete_once_the_catalogue
 def test_stale_data_fails_liveness_with_the_newest_load_time_observed(engine):
     insert_rows(engine, [dossier_row(1, loaded_at=NOW - timedelta(days=3)),
                          dossier_row(2, loaded_at=NOW - timedelta(days=2))])
-    outcome = check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW)
+    outcome = check(engine, dossier, DOSSIER_SUITE, now=NOW)
     live = next(r for r in outcome.results if r.expectation_type == "expect_column_max_to_be_between")
     assert not live.success and live.observed_value == NOW - timedelta(days=2)
     assert failures(engine) == {"Data was synchronised within the last 26 hours": ("song", None)}
@@ -94,14 +101,14 @@ def test_stale_data_fails_liveness_with_the_newest_load_time_observed(engine):
 
 def test_a_due_date_missing_on_few_dossiers_passes_at_95_percent(engine):
     insert_rows(engine, [dossier_row(n, due_at=None if n == 1 else NOW) for n in range(1, 21)])
-    due = next(r for r in check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW).results if r.column_name == "due_at")
+    due = next(r for r in check(engine, dossier, DOSSIER_SUITE, now=NOW).results if r.column_name == "due_at")
     assert due.success and (due.unexpected_count, due.unexpected_percent) == (1, 5.0)
 
 
 def test_unexpected_rows_are_named_by_example_dossier_numbers(engine):
     insert_rows(engine, [dossier_row(1), dossier_row(2, status_code=12), dossier_row(3, day=date(2025, 8, 18),
                                                                                     status_code=0)])
-    status = check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW).results[0]
+    status = check(engine, dossier, DOSSIER_SUITE, now=NOW).results[0]
     assert status.examples == ("H52.1-250817-0002", "H52.1-250818-0003")
 
 
@@ -121,14 +128,14 @@ def test_duplicate_dossier_numbers_are_found_where_no_key_forbids_them(engine):
 
 def test_uniqueness_of_the_warehouse_dossiers_is_answered_by_the_primary_key(engine):
     insert_rows(engine, [dossier_row(1), dossier_row(2)])
-    unique = next(r for r in check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW).results
+    unique = next(r for r in check(engine, dossier, DOSSIER_SUITE, now=NOW).results
                   if r.expectation_type == "expect_column_values_to_be_unique")
     assert unique.success and unique.observed_value == "primary key"
     assert (unique.element_count, unique.unexpected_count) == (2, 0)
 
 
 def test_an_empty_warehouse_checks_nothing(engine):
-    outcome = check_dataset(engine, dossier, DOSSIER_SUITE, now=NOW)
+    outcome = check(engine, dossier, DOSSIER_SUITE, now=NOW)
     assert (outcome.results, outcome.rows_checked, outcome.partitions) == ([], 0, 0)
 
 
@@ -145,7 +152,8 @@ def test_the_grouped_sql_counts_exactly_what_great_expectations_counts_per_day(e
     checks = [c for c in (row_check(n, e, dossier) for n, e in expectations) if c]
     assert len(checks) == 15  # every row-by-row expectation of the suite is translated
     with engine.connect() as conn:
-        by_sql = count_days(conn, dossier, "received_date", "loaded_at", None, checks)
+        by_sql = count_units(conn, dossier, "received_date", "loaded_at", Units.of(dossier, None, "t", None, None),
+                             None, checks, single_key(dossier)).by_day(conn)
     by_gx = gx_sql.validate_partitions(engine, dossier, "received_date", by_sql,
                                        [(c.number, c.expectation) for c in checks])
     assert set(by_gx) == {DAY, date(2025, 8, 18)}
@@ -168,7 +176,7 @@ def test_an_expectation_without_a_sql_translation_is_validated_by_great_expectat
 
     suite = DatasetSuite("dossier", "commune_code_length", "received_date", "loaded_at", commune_codes)
     insert_rows(engine, [dossier_row(1), dossier_row(2, commune_code="0004"), dossier_row(3, commune_code=None)])
-    outcome = check_dataset(engine, dossier, suite, now=NOW)
+    outcome = check(engine, dossier, suite, now=NOW)
     (result,) = outcome.results
     assert (result.success, result.element_count, result.unexpected_count) == (False, 3, 1)
     assert result.unexpected_percent == 50.0  # of the two codes present, as GE counts it

@@ -130,16 +130,18 @@ def test_two_checks_storing_at_once_on_postgresql_take_turns(backend, pg_url):
     try:
         upgrade(engine)
         _three_days(engine)
-        first, second = (check_dataset(engine, dossier, DOSSIER_SUITE, {}, NOW) for _ in range(2))
         errors = []
-        with engine.connect() as holder:
+        with engine.connect() as holder, engine.connect() as other:  # each check stores on its connection
+            first, second = (check_dataset(conn, dossier, DOSSIER_SUITE, {}, NOW) for conn in (holder, other))
+            holder.commit()
+            other.commit()
             holder.begin()
             store(holder, first)  # holds its rows uncommitted
 
             def store_second():
                 try:
-                    with engine.begin() as conn:
-                        store(conn, second)
+                    with other.begin():
+                        store(other, second)
                 except Exception as exc:  # a unique-key violation if the two interleaved
                     errors.append(exc)
 
@@ -154,7 +156,7 @@ def test_two_checks_storing_at_once_on_postgresql_take_turns(backend, pg_url):
                 else:
                     pytest.fail("the second writer never waited")
             holder.commit()
-        waiting.join(timeout=60)
+            waiting.join(timeout=60)
         assert errors == []
         with engine.connect() as conn:
             assert set(conn.execute(select(quality_partition.c.run_id)).scalars()) == {second.run_id}

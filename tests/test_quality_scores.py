@@ -231,15 +231,16 @@ def test_a_missing_or_oddly_shaped_dataset_is_not_checked_and_says_why(engine):
     odd = Table("dossier", MetaData(), Column("dossier_id", String, primary_key=True), Column("received_date", Date),
                 Column("loaded_at", DateTime(timezone=True)), Column("source", String),
                 Column("province_code", String), Column("commune_code", String))
-    missing = check_dataset(engine, ghost, DatasetSuite("ghost", "ghost", "day", "loaded_at", dossier_expectations),
-                            now=NOW)
-    assert (missing.not_checked, missing.results) == ("table missing: ghost", [])
-    shaped = check_dataset(engine, odd, DatasetSuite("dossier", "d", "received_date", "loaded_at",
-                                                     dossier_expectations), now=NOW)
-    assert shaped.not_checked.startswith("columns missing: channel, due_at, finished_at")
-    empty = check_dataset(engine, dossier, DatasetSuite("dossier", "d", "received_date", "loaded_at",
-                                                        dossier_expectations), now=NOW)
-    assert empty.not_checked == "no rows" and empty.rows_checked == 0
+    with engine.connect() as conn:
+        missing = check_dataset(conn, ghost, DatasetSuite("ghost", "ghost", "day", "loaded_at", dossier_expectations),
+                                now=NOW)
+        assert (missing.not_checked, missing.results) == ("table missing: ghost", [])
+        shaped = check_dataset(conn, odd, DatasetSuite("dossier", "d", "received_date", "loaded_at",
+                                                       dossier_expectations), now=NOW)
+        assert shaped.not_checked.startswith("columns missing: channel, due_at, finished_at")
+        empty = check_dataset(conn, dossier, DatasetSuite("dossier", "d", "received_date", "loaded_at",
+                                                          dossier_expectations), now=NOW)
+        assert empty.not_checked == "no rows" and empty.rows_checked == 0
 
 
 def test_every_dataset_is_checked_and_one_without_rows_says_so(engine, settings):
