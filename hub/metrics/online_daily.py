@@ -68,19 +68,38 @@ facts = received_facts()
 ap, ac, pl = admin_province.c, admin_commune.c, procedure_level.c
 
 
+def level_spans():
+    """Each pair's levels as spans of days: a span starts at a read whose level differs from the
+    pair's read before (consecutive reads of one level are one span, so a dossier meets one or two
+    rows of its pair, however many days were read) and lasts until the next span; the first span
+    also covers the days before its read (``first``)."""
+    pair = (pl.procedure_code, pl.commune_code)
+    changes = select(*pair, pl.level, pl.read_date,
+                     func.lag(pl.level).over(partition_by=pair, order_by=pl.read_date).label("before")).subquery()
+    c = changes.c
+    starts = select(c.procedure_code, c.commune_code, c.level, c.read_date).where(
+        or_(c.before.is_(None), c.before != c.level)).subquery()
+    s_ = starts.c
+    span_pair = (s_.procedure_code, s_.commune_code)
+    return select(*span_pair, s_.level, s_.read_date.label("since"),
+                  func.lead(s_.read_date).over(partition_by=span_pair, order_by=s_.read_date).label("until"),
+                  (func.row_number().over(partition_by=span_pair, order_by=s_.read_date) == 1).label("first")
+                  ).subquery("level_span")
+
+
 def levelled_facts(days: list[date]):
-    """The days' facts with ``level_code``: a direct or online dossier's level at receipt (the latest
-    read on or before its day, else the first read plus READ_LATER; NULL when its pair was never
-    read). Materialised once per statement (PostgreSQL 12+, SQLite 3.35+): inlined, each count would
-    look the level up again."""
-    f = received_facts(days).c
-    read = procedure_level.alias("level_read")
-    pair = and_(read.c.procedure_code == f.procedure_code, read.c.commune_code == f.commune_code)
-    as_of = (select(read.c.level).where(pair, read.c.read_date <= f.received_date)
-             .order_by(read.c.read_date.desc()).limit(1).scalar_subquery())
-    first = select(read.c.level + READ_LATER).where(pair).order_by(read.c.read_date).limit(1).scalar_subquery()
-    level_code = case((f.channel.in_(LEVELLED_CHANNELS), func.coalesce(as_of, first)))
-    return select(*f, level_code.label("level_code")).cte("levelled_facts").prefix_with("MATERIALIZED")
+    """The days' facts with ``level_code``: a direct or online dossier's level at receipt (the span of
+    its pair holding its receipt day; the first span's level plus READ_LATER for days before the
+    pair's first read; NULL when its pair was never read). A join on the pair, not a lookup per dossier."""
+    of_days = received_facts(days)
+    f, span = of_days.c, level_spans()
+    held = and_(span.c.procedure_code == f.procedure_code, span.c.commune_code == f.commune_code,
+                or_(span.c.since <= f.received_date, span.c.first),
+                or_(span.c.until.is_(None), f.received_date < span.c.until))
+    level_code = case((f.channel.in_(LEVELLED_CHANNELS),
+                       span.c.level + case((f.received_date < span.c.since, READ_LATER), else_=0)))
+    return (select(*f, level_code.label("level_code"))
+            .select_from(of_days.outerjoin(span, held)).subquery("levelled_facts"))
 
 
 def level_fingerprints(conn: Connection, days: list[date]) -> dict[date, Fingerprint]:
