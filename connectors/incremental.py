@@ -8,7 +8,9 @@ and per style what else resuming needs. Its ``style`` names the strategy that re
 - ``iso_watermark``: ISO-8601 instants (REST sources);
 - ``keyset``: (watermark, key) of the last row stored (SQL sources);
 - ``lookback_days``: the last report date read; the next run reads the last days again;
-- ``full_read``: a stream read whole every time (a catalogue): when it was last read;
+- ``full_read``: a stream read whole every time (a catalogue): when it was last read; a read made
+  in pieces (the procedure levels, a procedure at a time) also keeps the last piece stored (``key``)
+  until it finishes, and an interrupted read resumes after it;
 - ``last_file``: the name of the last file of a drop stored (files are read in name order).
 
 Every style starts a new sync an overlap earlier than its watermark (records committed late with an
@@ -38,7 +40,7 @@ class Position:
     watermark: str | None = None
     window_end: str | None = None  # portal_window: the end of a window not read whole yet
     resume_from: str | None = None  # portal_window: the update time to resume that window from
-    key: str | None = None  # keyset: the key of the last row stored
+    key: str | None = None  # keyset: the key of the last row stored; full_read: the last piece stored
 
     @property
     def unfinished(self) -> bool:

@@ -86,7 +86,8 @@ def _monitoring(config: SystemConfig, recorder: HealthRecorder) -> SourceConnect
 BUILT_IN: dict[str, SourceSpec] = {
     "dvc_portal": SourceSpec("dvc_portal", {"dossiers": "dvc_portal_dossiers.yaml"}, _dvc_portal),
     # The catalogue and the portal's own aggregates change rarely: separate sources, own schedules.
-    "dvc_portal_catalogue": SourceSpec("dvc_portal_catalogue", {"procedures": "dvc_portal_procedures.yaml"},
+    "dvc_portal_catalogue": SourceSpec("dvc_portal_catalogue", {"procedures": "dvc_portal_procedures.yaml",
+                                                                "procedure_levels": "dvc_portal_procedure_levels.yaml"},
                                        _dvc_portal, system="dvc_portal"),
     "dvc_portal_reporting": SourceSpec("dvc_portal_reporting", {"reported_online": "dvc_portal_reported_online.yaml",
                                                                 "service_levels": "dvc_portal_service_levels.yaml"},

@@ -9,13 +9,14 @@ from sqlalchemy import delete
 
 from hub.settings import Settings
 from hub.warehouse.schema import (commune_report, dossier, dossier_attachment, dossier_metric_input, metadata,
-                                  portal_reported_online, procedure, province_report, publish_partition, quarantine)
+                                  portal_reported_online, procedure, procedure_level, province_report, publish_partition,
+                                  quarantine)
 from tests import postgres
 from tests.conftest import TEST_PII_KEY
 
 LOADED = datetime(2025, 8, 1, tzinfo=timezone.utc)
-FACTS = (dossier_attachment, dossier, dossier_metric_input, quarantine, procedure, commune_report, province_report,
-         portal_reported_online, publish_partition)
+FACTS = (dossier_attachment, dossier, dossier_metric_input, quarantine, procedure, procedure_level, commune_report,
+         province_report, portal_reported_online, publish_partition)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -31,7 +31,9 @@ CONTRACT = {
     "metric_online_filing_daily": {
         "day", "unit_level", "unit_code", "breakdown", "breakdown_code", "province_code", "unit_name",
         "dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal", "dossiers_no_channel",
-        "online_rate_pct", "computed_at", "dossiers_quarantined_included",
+        "online_rate_pct", "computed_at", "dossiers_quarantined_included", "dossiers_online_capable",
+        "dossiers_online_capable_online", "dossiers_full_process", "dossiers_full_process_online",
+        "dossiers_level_unknown", "dossiers_level_read_later", "online_capable_rate_pct", "full_process_rate_pct",
     },
     "metric_readiness_criterion": {
         "report_date", "unit_level", "unit_code", "criterion", "communes", "communes_meeting", "meeting_pct",

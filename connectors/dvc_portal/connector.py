@@ -9,6 +9,10 @@
   run's data interval) it reads that window, from the overlap before its start to its end, instead.
 - ``procedures``: the province's procedure catalogue with each procedure's full package
   (components, and which database could replace each), read whole every time.
+- ``procedure_levels``: the level of online service (MUCDO) of every listed procedure in every commune
+  of the partition's province, one ``LayThuTuc`` call with ``maxa`` per pair (the level is held per
+  applying unit, not in the packages: dvc_portal.md section 6). One batch per procedure, each carrying
+  the last procedure stored, so an interrupted read resumes with the next procedure.
 - ``reported_online``: the portal's own public aggregates (provide-online-tree) for the
   reporting period, kept as received to compare with what the hub computes.
 - ``service_levels``: from the same criterion, the procedures by the highest level of online
@@ -32,6 +36,8 @@ from mappings.timeparse import LOCAL_ZONE
 from .client import PortalClient
 
 PORTAL_DATE = "%Y%m%d%H%M%S"
+# What the procedure_levels stream keeps of a package read for one commune (MUCDO: its level there)
+LEVEL_KEYS = ("MATTHC", "MUCDO", "TENMUCDO")
 
 
 def _update_times(records: list, start: str, end: str) -> list[str]:
@@ -47,7 +53,7 @@ def portal_now() -> datetime:
 
 class DvcPortalConnector:
     source = "dvc_portal"
-    streams = ("dossiers", "procedures", "reported_online", "service_levels")
+    streams = ("dossiers", "procedures", "procedure_levels", "reported_online", "service_levels")
 
     def __init__(self, config: SystemConfig, recorder: HealthRecorder | None = None,
                  clock: Callable[[], datetime] = portal_now):
@@ -71,22 +77,50 @@ class DvcPortalConnector:
              window: UpdateWindow | None = None) -> Iterator[Batch]:
         if stream == "dossiers":
             return self._dossiers(partition, checkpoint, window)
-        readers = {"procedures": self._procedures, "reported_online": self._reported_online,
-                   "service_levels": self._service_levels}
+        readers = {"procedures": self._procedures, "procedure_levels": self._procedure_levels,
+                   "reported_online": self._reported_online, "service_levels": self._service_levels}
         if stream not in readers:
             raise ValueError(f"dvc_portal has no stream {stream!r}")
         return readers[stream](partition, checkpoint)  # read whole: a window does not apply
 
     def _procedures(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
         """Read whole every time: the checkpoint only records when."""
-        listing = self.client.call("LayDanhSachTTHC", matinh=partition).get("result") or []
         packages = []
-        for item in listing:
-            code = item.get("MATTHC") if isinstance(item, dict) else None
-            if code:
-                packages += (self.client.call("LayThuTuc", maTTHC=code).get("result") or [])[:1]
+        for code in self._listed_codes(partition):
+            packages += (self.client.call("LayThuTuc", maTTHC=code).get("result") or [])[:1]
         read_at = self.clock().strftime(PORTAL_DATE)
         yield Batch("procedures", partition, packages, Checkpoint("procedures", partition, Position("full_read", read_at).encode()))
+
+    def _listed_codes(self, partition: str) -> list[str]:
+        """The codes of the province's procedures, in the portal's listing order."""
+        listing = self.client.call("LayDanhSachTTHC", matinh=partition).get("result") or []
+        return [item["MATTHC"] for item in listing if isinstance(item, dict) and item.get("MATTHC")]
+
+    def _procedure_levels(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
+        """Each listed procedure's level in each of the province's communes: only the level of the
+        package is kept (its other sections are the ``procedures`` stream's, read once per province,
+        not once per commune), with the commune asked about and when, which the reply does not say."""
+        stored = Position.decode(checkpoint, "full_read")
+        units = load_admin_units()
+        province = units.by_dvcqg.get(partition)
+        communes = sorted(c.code for c in units.communes_of(province.code)) if province else []
+        codes = self._listed_codes(partition)
+        if stored.key in codes:  # an interrupted read: the procedures after the last one stored
+            codes = codes[codes.index(stored.key) + 1:]
+        read_at = self.clock().strftime(PORTAL_DATE)
+        for n, code in enumerate(codes):
+            records = []
+            for commune in communes:
+                package = (self.client.call("LayThuTuc", maTTHC=code, maxa=commune).get("result") or [{}])[0]
+                package = package if isinstance(package, dict) else {}
+                kept = {k: package[k] for k in LEVEL_KEYS if k in package}
+                records.append({"MATTHC": code, **kept, "maxa": commune, "readAt": read_at})
+            done = n == len(codes) - 1
+            position = Position("full_read", watermark=read_at, key=None if done else code)
+            yield Batch("procedure_levels", partition, records, Checkpoint("procedure_levels", partition, position.encode()))
+        if not codes:
+            yield Batch("procedure_levels", partition, [], Checkpoint("procedure_levels", partition,
+                                                                      Position("full_read", read_at).encode()))
 
     def _reported_online(self, partition: str, checkpoint: str | None) -> Iterator[Batch]:
         period = self._reporting_period()

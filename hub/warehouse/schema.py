@@ -230,6 +230,22 @@ procedure_component = Table(
     *lineage(),
 )
 
+# A procedure's level of online service in one commune (2 information only, 3 partial online, 4
+# full-process online) as read on one day: the portal gives the current level only, so each read is a
+# dated snapshot. The level holds from its read until the pair's next read; a dossier counts under the
+# latest read on or before its receipt day (the first read for days before it). Reading a pair again
+# the same day replaces that day's row; a later read adds a row.
+procedure_level = Table(
+    "procedure_level", metadata,
+    Column("procedure_code", String(64), primary_key=True),
+    Column("commune_code", String(5), primary_key=True),
+    Column("read_date", Date, primary_key=True),  # local (Asia/Ho_Chi_Minh) day of the read
+    Column("level", SmallInteger, nullable=False),
+    Column("read_at", UTC, nullable=False),  # when the portal was asked (its clock)
+    Column("updated_at", UTC, nullable=False),
+    *lineage(),
+)
+
 citizen_verification = Table(
     "citizen_verification", metadata,
     Column("subject_id_hash", String(64), primary_key=True),
@@ -564,6 +580,15 @@ metric_online_filing_daily = Table(
     Column("computed_at", UTC, nullable=False),
     # Of dossiers_received: dossiers in quarantine for a defect outside these inputs (dossier_metric_input)
     Column("dossiers_quarantined_included", Count, nullable=False, server_default="0"),
+    # Direct and online dossiers by the level of their procedure in their commune at receipt (procedure_level)
+    Column("dossiers_online_capable", Count, nullable=False, server_default="0"),  # at level 3 or 4
+    Column("dossiers_online_capable_online", Count, nullable=False, server_default="0"),  # of which online
+    Column("dossiers_full_process", Count, nullable=False, server_default="0"),  # at level 4
+    Column("dossiers_full_process_online", Count, nullable=False, server_default="0"),  # of which online
+    Column("dossiers_level_unknown", Count, nullable=False, server_default="0"),  # no level read for the pair
+    Column("dossiers_level_read_later", Count, nullable=False, server_default="0"),  # level from a read after receipt
+    Column("online_capable_rate_pct", Float),  # the rate within online-capable procedures; NULL when none
+    Column("full_process_rate_pct", Float),  # indicator 3.4; NULL when none at level 4
 )
 
 # Per criterion of the commune checklist, the communes meeting it (reported by the 16:00 cut-off).
