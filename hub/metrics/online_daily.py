@@ -27,10 +27,10 @@ from hub.metrics.partitions import days_between, fingerprints, one_writer_at_a_t
 from hub.metrics.sql import constant, days_table
 from hub.warehouse.schema import (UTC, admin_commune, admin_province, dossier, dossier_metric_input,
                                   metric_online_filing_daily, procedure)
+from quality.dossier_sums import NOT_RECEIVED
 from quality.fingerprint import EMPTY, combined
 
 METRIC = "online_filing_daily"
-NOT_RECEIVED = (1, 3)
 NATION_CODE, NATION_NAME = "VN", "Toàn quốc"
 UNKNOWN = "unknown"
 CHANNELS = {"online": "online", "direct": "direct", "postal": "postal", "no_channel": "unknown"}
