@@ -39,6 +39,18 @@ class Checkpoint:
         return Position.decode(self.value, "unknown")
 
 
+@dataclass(frozen=True)
+class ReadCount:
+    """The end of a read (one query of a partition, all its pages): the records it handed over and the
+    total the source itself reported for that query (``reported``: None when the source reports none).
+    Which pages' total is meant, and why, is the connector's to say (the portal: its last page's)."""
+
+    fetched: int
+    reported: int | None
+    read_from: str | None = None  # the query's bounds as the source was asked them, when it has any
+    read_to: str | None = None
+
+
 @dataclass
 class Batch:
     stream: str
@@ -48,6 +60,7 @@ class Batch:
     # Items the connector could not even turn into records (undecodable bytes, broken rows),
     # each with its reason: they are counted as fetched and land in quarantine.
     rejects: list[tuple[dict, str]] = field(default_factory=list)
+    read_end: ReadCount | None = None  # on a read's last batch: what the read fetched and the source's total
 
     @property
     def fetched(self) -> int:

@@ -130,7 +130,7 @@ def translate_batch(batch: Batch, mapping: Mapping, pii_key: bytes, fingerprint:
         unchanged=len(keys) - len(changed) - len(still_bad),
         raw_keys=[keys[i].replace("\n", " ") for i in changed],
         raw_payload=_compressor().compress(b"\n".join(landed)) if landed else b"",
-        raw_encoding=RAW_ENCODING, checkpoint=batch.checkpoint,
+        raw_encoding=RAW_ENCODING, checkpoint=batch.checkpoint, read_end=batch.read_end,
         metric_input_target=mapping.metric_inputs.target if mapping.metric_inputs else None,
         metric_inputs=metric_inputs, metric_inputs_void=[keys[i] for i in changed + unmapped],
     )

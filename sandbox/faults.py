@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 HTTP_FAULTS = ("latency", "http_5xx", "http_429", "reset", "timeout", "truncated_json")
 # Data and protocol faults a simulator applies to what it serves.
 DATA_FAULTS = ("duplicate_records", "out_of_order", "session_expiry", "soap_fault", "schema_drift",
-               "unicode_nfd", "invalid_id", "future_date", "missing_mandatory", "report_drift")
+               "unicode_nfd", "invalid_id", "future_date", "missing_mandatory", "report_drift",
+               "miscounted_total")
 ALL_FAULTS = HTTP_FAULTS + DATA_FAULTS
 # Tunable durations (seconds), settable beside the rates.
 PARAMETERS = ("latency_seconds", "retry_after_seconds", "timeout_seconds")

@@ -132,6 +132,8 @@ class Portal:
         offset = (page - 1) * size
         total = index.count(start, end, as_of)
         chosen = index.page(start, end, as_of, offset, size)
+        reported = self.data_faults.reported_total(total, f"{hxx}|{body.get('tungay', '')}|{body.get('denngay', '')}",
+                                                   first_page=page == 1)
         if self.data_faults.active():
             records = dossiers.records(chosen, as_of)
             fetch = lambda position: dossiers.records(index.page(start, end, as_of, position, 1), as_of)[0]  # noqa: E731
@@ -143,7 +145,7 @@ class Portal:
             keys = [text[11:text.index('"', 11)] for text in texts]  # '{"MaHoSo":"' is 11 characters
             result = msgspec.Raw(("[" + ",".join(texts) + "]").encode())
         self.ledger.served(SYSTEM, "dossiers", keys)
-        return {"error_code": ERROR_OK, "tongsobanghi": str(total), "trang": str(page), "sobanghi": str(size),
+        return {"error_code": ERROR_OK, "tongsobanghi": str(reported), "trang": str(page), "sobanghi": str(size),
                 "result": result}
 
 

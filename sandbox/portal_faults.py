@@ -5,6 +5,9 @@ that share it agree: ``out_of_order`` swaps the records on either side (nothing 
 order is broken), ``duplicate_records`` serves the last record of the previous page again.
 Record faults are decided per dossier (``MaHoSo``), so a record read twice is corrupted the
 same way. Every corrupted dossier is recorded in the ledger under the fault's name.
+``miscounted_total`` is decided per read window (province, tungay, denngay): the window's
+``tongsobanghi`` counts more records than its pages serve; the ledger keeps the window
+(``"Hxx|tungay|denngay"``) under that name.
 """
 from __future__ import annotations
 
@@ -64,6 +67,16 @@ class PortalDataFaults:
             self._note("duplicate_records", again["MaHoSo"])
             records.insert(0, again)
         return records
+
+    def reported_total(self, total: int, window: str, first_page: bool) -> int:
+        """``tongsobanghi`` as the portal states it: with ``miscounted_total``, a window's total counts 1–3
+        records more than its pages serve (records counted but not listed), decided per window so every
+        page of one read states the same total. Recorded once per window, on its first page."""
+        if not self.switches.roll_for("miscounted_total", window):
+            return total
+        if first_page:
+            self.ledger.defect(SYSTEM, "miscounted_total", window)
+        return total + 1 + zlib.crc32(window.encode()) % 3
 
     def _boundary(self, name: str, window: str, position: int) -> bool:
         return self.switches.roll_for(name, f"{window}|{position}")

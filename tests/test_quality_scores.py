@@ -249,7 +249,7 @@ def test_every_dataset_is_checked_and_one_without_rows_says_so(engine, settings)
     assert [o.dataset for o in checks.outcomes] == [
         "dossier", "dossier_attachment", "procedure", "procedure_component", "citizen_verification",
         "commune_report", "commune_report_coverage", "province_report", "land_parcel", "civil_status_event",
-        "insurance_participant"]
+        "insurance_participant", "source_read", "portal_reported_online"]
     assert checks.of("dossier").not_checked is None and checks.of("land_parcel").not_checked == "no rows"
 
 

@@ -27,7 +27,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
-from connectors.base import Batch, Checkpoint, HealthRecorder
+from connectors.base import Batch, Checkpoint, HealthRecorder, ReadCount
 from connectors.config import SystemConfig
 from connectors.incremental import Position, UpdateWindow, portal_less, window_read_start
 from mappings.admin_units import load_admin_units
@@ -45,6 +45,11 @@ def _update_times(records: list, start: str, end: str) -> list[str]:
     must move neither the watermark nor a resume point (yyyyMMddHHmmss texts order as times)."""
     stamps = (r.get("NgayCapNhat") for r in records if isinstance(r, dict))
     return [s for s in stamps if isinstance(s, str) and len(s) == 14 and s.isdigit() and start <= s <= end]
+
+
+def _reported_total(value) -> int | None:
+    """``tongsobanghi`` as a count, None when the reply has none (not reported)."""
+    return None if value is None or value == "" else int(value)
 
 
 def portal_now() -> datetime:
@@ -178,14 +183,23 @@ class DvcPortalConnector:
             yield batch if keeps_checkpoint else replace(batch, checkpoint=None)
 
     def _window_pages(self, partition: str, window: Position, start: str, end: str) -> Iterator[Batch]:
+        """The read's last batch carries its ``ReadCount``: the records of all its pages against the
+        ``tongsobanghi`` of its last page. Offset paging hands over exactly that many records even when
+        records move into or out of the window while it is paged (the others shift by as many places;
+        the next run's overlap reads the ones that moved), so a difference means the portal served more
+        or fewer records than it counted (a record twice across pages, a short page), not churn; only
+        more records leaving between two pages than lie beyond the ones already read would show too.
+        The overlap's re-read records are in both figures: the total is the query's, overlap included."""
         stream = "dossiers"
         watermark = window.watermark or self.initial_watermark
-        page = 1
+        page, fetched = 1, 0
         while True:
             reply = self.client.call("LayDanhSachHoSo", matinh=partition, tungay=start, denngay=end,
                                      trang=str(page), sobanghi=str(self.page_size))
             records = reply.get("result") or []
-            total = int(reply.get("tongsobanghi") or 0)
+            reported = _reported_total(reply.get("tongsobanghi"))
+            total = reported or 0
+            fetched += len(records)
             stamps = _update_times(records, start, end)
             watermark = max([watermark, *stamps])
             last = not records or page * self.page_size >= total
@@ -193,7 +207,8 @@ class DvcPortalConnector:
                 position = window.finished(watermark)
             else:
                 position = window.within(end, self._resume_point(stamps, start), watermark)
-            yield Batch(stream, partition, records, Checkpoint(stream, partition, position.encode()))
+            yield Batch(stream, partition, records, Checkpoint(stream, partition, position.encode()),
+                        read_end=ReadCount(fetched, reported, start, end) if last else None)
             if last:
                 return
             page += 1

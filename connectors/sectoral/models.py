@@ -37,7 +37,8 @@ class LimitedPaging(StrictModel):
 
 
 class OffsetPaging(LimitedPaging):
-    """``offset``/``limit``; the end is a short page (or ``offset`` reaching ``total_field``)."""
+    """``offset``/``limit``; the end is a short page (or ``offset`` reaching ``total_field``: the listing's
+    total, which each read's records are also held to, quality check đủ on ``source_read``)."""
 
     type: Literal["offset"]
     offset_param: str = "offset"

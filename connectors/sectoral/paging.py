@@ -37,6 +37,10 @@ class Paginator(ABC):
     def after(self, reply: Any, records: list, request: Request) -> Request | None:
         """The request after ``reply`` (which held ``records``), or None when the read is complete."""
 
+    def reported_total(self, reply: Any) -> int | None:
+        """How many records the source says the listing holds, when its replies say (else None)."""
+        return None
+
 
 @paginator("page_number")
 class PageNumber(Paginator):
@@ -61,6 +65,10 @@ class Offset(Paginator):
 
     def first(self, path, params):
         return path, {**params, self.spec.offset_param: 0, self.spec.limit_param: self.spec.limit}
+
+    def reported_total(self, reply):
+        total = reply_field(reply, self.spec.total_field) if self.spec.total_field else None
+        return None if total is None else int(total)
 
     def after(self, reply, records, request):
         path, params = request

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Iterator
 
-from connectors.base import Batch, Checkpoint, HealthRecorder, HttpClient, HttpPolicy
+from connectors.base import Batch, Checkpoint, HealthRecorder, HttpClient, HttpPolicy, ReadCount
 from connectors.config import SystemConfig
 from connectors.incremental import Position, UpdateWindow, newest_instant, parse_instant, window_read_start
 
@@ -53,10 +53,11 @@ class RestConnector(DeclaredConnector):
                 params[incremental.since_param] = since
         paging = paginator_for(self.declared.paging)
         request = paging.first(self.declared.path, params)
-        watermark = position.watermark
+        watermark, fetched = position.watermark, 0
         while request is not None:
             reply = self.http.get_json(request[0], params=request[1], endpoint=stream)
             records = reply_field(reply, self.declared.records_field) or []
+            fetched += len(records)  # as the pages handed them over, before the window's filter
             request = paging.after(reply, records, request)
             if window is not None:
                 records = [record for record in records if not _updated_after(record, incremental.watermark_field, window)]
@@ -67,7 +68,9 @@ class RestConnector(DeclaredConnector):
             # The watermark only moves once the whole listing is stored: page order need not be
             # update order, so a half-read listing proves nothing about later records.
             done = Checkpoint(stream, partition, position.finished(watermark).encode()) if last else None
-            yield Batch(stream, partition, records, done)
+            # the listing's total where the paging declares one (offset's total_field), of its last reply
+            yield Batch(stream, partition, records, done,
+                        read_end=ReadCount(fetched, paging.reported_total(reply), since) if last else None)
 
     def probe(self) -> None:
         path, params = paginator_for(self.declared.paging).first(self.declared.path, {})

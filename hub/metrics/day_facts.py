@@ -19,8 +19,8 @@ from sqlalchemy import Connection, and_, delete, false, func, insert, select, tr
 from hub.metrics import attachments as att
 from hub.metrics.online_rate import NOT_RECEIVED
 from hub.metrics.partitions import days_between, fingerprints, one_writer_at_a_time, record_published, stale_days
-from hub.metrics.portal_consistency import hub_channel_counts
 from hub.metrics.sql import count_if
+from quality.dossier_sums import channel_counts
 from hub.warehouse.schema import component_day_facts, dossier, dossier_attachment, dossier_day_facts
 from quality.fingerprint import EMPTY
 
@@ -61,7 +61,7 @@ def _dossier_facts(days: list[date]):
                     count_if(a.from_personal_store == true()).label("store"))
              .join(dossier, d.dossier_id == a.dossier_id)
              .where(a.is_deleted == false(), d.received_date.in_(days)).group_by(a.dossier_id).subquery())
-    return (hub_channel_counts(d.received_date.label("day"), d.province_code)
+    return (channel_counts(d.received_date.label("day"), d.province_code, table=dossier)
             .add_columns(count_if(d.online_payment.in_((1, 2))).label("paid_online"),
                          count_if(d.online_payment.is_not(None)).label("payment_synced"),
                          count_if(d.has_digitised_component == true()).label("digitised"),

@@ -30,8 +30,9 @@ from sqlalchemy import Engine, select
 from hub.metrics import percent
 from hub.metrics.online_rate import NATION
 from hub.metrics.day_facts import refresh_day_facts
-from hub.metrics.portal_consistency import ChannelCounts, hub_channel_counts, likely_cause
+from hub.metrics.portal_consistency import ChannelCounts, likely_cause
 from hub.warehouse.db import upsert
+from quality.dossier_sums import channel_counts
 from hub.warehouse.schema import (admin_province, dossier_day_facts, dossier_metric_input, metric_decision766,
                                   portal_reported_online)
 
@@ -66,7 +67,7 @@ def _day_fact_counts(first: date, last: date):
 
 def _quarantined_daily_counts(first: date, last: date):
     q = dossier_metric_input.c
-    return (hub_channel_counts(q.received_date, q.province_code, table=dossier_metric_input)
+    return (channel_counts(q.received_date, q.province_code, table=dossier_metric_input)
             .where(q.received_date.between(first, last))
             .group_by(q.received_date, q.province_code))
 

@@ -13,7 +13,7 @@ same rows.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, and_, exists, func, literal, select, true, union, union_all
 

@@ -26,17 +26,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Connection, Date, Numeric, and_, case, cast, func, literal, literal_column,
+from sqlalchemy import (Connection, Numeric, and_, case, cast, func, literal, literal_column,
                         null, or_, select, true, union_all)
 
 from hub.metrics.partitions import days_between, fingerprints, one_writer_at_a_time, republish_days, stale_days
 from hub.metrics.sql import constant, count_if, days_table, rate_pct
 from hub.warehouse.schema import (UTC, admin_commune, admin_province, dossier, dossier_metric_input,
                                   metric_online_filing_daily, procedure, procedure_level)
+from quality.dossier_sums import NOT_RECEIVED
 from quality.fingerprint import EMPTY, Fingerprint, combined
 
 METRIC = "online_filing_daily"
-NOT_RECEIVED = (1, 3)
 NATION_CODE, NATION_NAME = "VN", "Toàn quốc"
 UNKNOWN = "unknown"
 CHANNELS = {"online": "online", "direct": "direct", "postal": "postal", "no_channel": "unknown"}

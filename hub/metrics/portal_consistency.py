@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, and_, func, literal_column, select, union_all
+from sqlalchemy import Engine, and_, select
 
 from hub.metrics import percent
-from hub.metrics.online_rate import NOT_RECEIVED
-from hub.metrics.sql import count_if
 from hub.settings import HealthThresholds
 from hub.warehouse.db import upsert
 from hub.warehouse.schema import dossier, dossier_metric_input, metric_portal_consistency, portal_reported_online
+from quality.dossier_sums import CHANNELS, dossiers_per_reported_period
 
 RATE_TOLERANCE = 0.01  # the portal rounds rates to 2 decimals
 
@@ -50,37 +49,10 @@ def likely_cause(hub: ChannelCounts, portal: ChannelCounts) -> str | None:
     return None
 
 
-def hub_channel_counts(*keys, table=dossier):
-    """Dossiers received per ``keys``, by channel (missing counted apart, and within direct); ``table``:
-    the dossiers, or the metric inputs of quarantined ones (dossier_metric_input, same columns)."""
-    d = table.c
-    return (select(*keys, func.count().label("total"), count_if(d.channel == "online").label("online"),
-                   count_if(d.channel == "direct").label("direct"), count_if(d.channel == "postal").label("postal"),
-                   count_if(d.channel == "unknown").label("no_channel"))
-            .where(d.status_code.not_in(NOT_RECEIVED)))
-
-
-CHANNELS = ("total", "online", "direct", "postal", "no_channel")
-
-
-def _reported_periods_counts(table, quarantined: bool):
-    """Per period the portal reported on: the received dossiers of ``table`` in its province and days."""
-    t, r = table.c, portal_reported_online.c
-    return (hub_channel_counts(r.province_code, r.period_start, r.period_end, table=table)
-            .add_columns((func.count() if quarantined else literal_column("0")).label("quarantined"))
-            .select_from(portal_reported_online.join(table, and_(t.province_code == r.province_code,
-                                                                 t.received_date.between(r.period_start, r.period_end))))
-            .group_by(r.province_code, r.period_start, r.period_end))
-
-
 def publish_portal_consistency(engine: Engine, thresholds: HealthThresholds | None = None) -> list[dict]:
     thresholds = thresholds or HealthThresholds()
     r = portal_reported_online.c
-    both = union_all(_reported_periods_counts(dossier, False),
-                     _reported_periods_counts(dossier_metric_input, True)).subquery()
-    hub = (select(both.c.province_code, both.c.period_start, both.c.period_end,
-                  *[func.sum(both.c[k]).label(k) for k in (*CHANNELS, "quarantined")])
-           .group_by(both.c.province_code, both.c.period_start, both.c.period_end).subquery())
+    hub = dossiers_per_reported_period(portal_reported_online, dossier, dossier_metric_input)
     query = (select(portal_reported_online, *[hub.c[k] for k in (*CHANNELS, "quarantined")])
              .select_from(portal_reported_online.outerjoin(hub, and_(hub.c.province_code == r.province_code,
                                                                      hub.c.period_start == r.period_start,

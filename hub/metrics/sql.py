@@ -8,6 +8,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from hub.settings import LOCAL_TZ
+from quality.dossier_sums import count_if  # noqa: F401 (written once, shared with the quality checks)
 
 
 def days_table(days: list[date]):
@@ -20,11 +21,6 @@ def constant(value: str):
     """A text constant written into the SQL (of the metric modules, never data): the same literal in
     every SELECT of an INSERT … SELECT, with no bind parameter whose type PostgreSQL must guess."""
     return literal_column(f"'{value}'")
-
-
-def count_if(condition):
-    """How many rows of the group meet the condition (0, never NULL, for an empty group)."""
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def rate_pct(part, whole):

@@ -1,6 +1,6 @@
 """Store one translated batch: raw landing, canonical merge, children, quarantine and the metric
-inputs of quarantined records, reconciliation, checkpoint and health observations, all in one
-transaction.
+inputs of quarantined records, reconciliation (and, on a read's last batch, the read's count against
+the source's own total), checkpoint and health observations, all in one transaction.
 
 A crash either keeps the batch and its checkpoint or neither, so a resumed sync never skips
 records. The warehouse stores the rows it is handed: mapping happened before (hub/translate.py).
@@ -14,12 +14,12 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Engine, Table, bindparam, insert, select
 
-from connectors.base import CallObservation, Checkpoint
+from connectors.base import CallObservation, Checkpoint, ReadCount
 from mappings.timeparse import LOCAL_ZONE
 
 from . import bulk
 from .db import upsert
-from .schema import batch_reconciliation, health_call, metadata, quarantine, raw_batch, sync_checkpoint
+from .schema import batch_reconciliation, health_call, metadata, quarantine, raw_batch, source_read, sync_checkpoint
 
 RAW_ENCODING = "zstd+jsonl"
 
@@ -40,6 +40,7 @@ class LoadBatch:
     raw_payload: bytes  # their scrubbed payloads as compressed JSON lines
     raw_encoding: str = RAW_ENCODING
     checkpoint: Checkpoint | None = None
+    read_end: ReadCount | None = None  # on a read's last batch: stored in source_read with the batch
     extra_rows: dict[str, list[dict]] = field(default_factory=dict)  # other tables' rows (verification outcomes)
     # Metric inputs of quarantined records (record_key, payload_sha256 and the inputs), replacing the
     # stored ones of every record mapped in this batch (``metric_inputs_void``: loaded or changed).
@@ -123,6 +124,12 @@ def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, bat
             load_id=load_id, batch_no=batch_no, source=source, stream=batch.stream, partition=batch.partition,
             fetched=batch.fetched, loaded=batch.loaded, quarantined=len(batch.quarantine),
             unchanged=batch.unchanged, recorded_at=now))
+        if batch.read_end is not None:
+            read = batch.read_end
+            upsert(conn, source_read, [{
+                "load_id": load_id, "source": source, "stream": batch.stream, "partition": batch.partition,
+                "batch_no": batch_no, "read_from": read.read_from, "read_to": read.read_to, "fetched": read.fetched,
+                "source_total": read.reported, "read_date": now.astimezone(LOCAL_ZONE).date(), "recorded_at": now}])
         for table_name, extra in batch.extra_rows.items():
             upsert(conn, metadata.tables[table_name], [{**row, **lineage} for row in extra])
         if batch.checkpoint is not None:

@@ -61,6 +61,25 @@ batch_reconciliation = Table(
     Column("recorded_at", UTC, nullable=False),
 )
 
+# One row per completed read (one query of a partition, all its pages: connectors.base.ReadCount):
+# the records it handed over beside the total the source reported for that same query, NULL when the
+# source reports none. Written with the read's last batch; the quality check "đủ" compares the two.
+source_read = Table(
+    "source_read", metadata,
+    Column("load_id", String(36), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("stream", String(64), primary_key=True),
+    Column("partition", String(64), primary_key=True),
+    Column("batch_no", Integer, nullable=False),  # the read's last batch (batch_reconciliation)
+    Column("read_from", String(32)),  # the query's bounds as sent (the portal's tungay, denngay)
+    Column("read_to", String(32)),
+    Column("fetched", Count, nullable=False),
+    Column("source_total", Count),  # NULL: not reported
+    Column("read_date", Date, nullable=False),  # local (Asia/Ho_Chi_Minh) day the read ended
+    Column("recorded_at", UTC, nullable=False),
+)
+Index("ix_source_read_read_date", source_read.c.read_date)
+
 sync_checkpoint = Table(
     "sync_checkpoint", metadata,
     Column("source", String(64), primary_key=True),
