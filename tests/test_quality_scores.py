@@ -22,8 +22,8 @@ from hub.warehouse.schema import (dossier, dossier_attachment, metric_data_quali
                                   quarantine, sectoral_record)
 from quality.quarantine import reason_dimensions
 from quality.run import check_dataset
-from quality.suites import DatasetSuite
-from quality.suites.dossiers import DOSSIER_NUMBER, PLACEHOLDERS, dossier_expectations
+from quality.suites import PLACEHOLDERS, DatasetSuite
+from quality.suites.dossiers import DOSSIER_NUMBER, dossier_expectations
 from sandbox.defects import RECORD_DEFECTS
 from sandbox.stack import SandboxStack
 from tests import postgres
