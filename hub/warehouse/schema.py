@@ -33,6 +33,11 @@ def lineage(at: str = "loaded_at") -> tuple[Column, Column]:
     return Column("load_id", String(36), nullable=False), Column(at, UTC, nullable=False)
 
 
+def computed_at() -> Column:
+    """When the publish that wrote a metric row ran: every metric_* table has it."""
+    return Column("computed_at", UTC, nullable=False)
+
+
 def not_null(type_, *names: str, **options) -> list[Column]:
     """Columns of one type that are never NULL (counts, flags), in the order named."""
     return [Column(name, type_, nullable=False, **options) for name in names]
@@ -90,7 +95,7 @@ def online_filing_counts() -> list[Column]:
         *not_null(Count, "dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal",
                   "dossiers_no_channel"),
         Column("online_rate_pct", Float),  # NULL when nothing was received
-        Column("computed_at", UTC, nullable=False),
+        computed_at(),
         quarantined_included("dossiers_quarantined_included"),  # of dossiers_received
     ]
 
@@ -224,20 +229,25 @@ admin_commune = Table(
     Column("valid_from", Date, nullable=False),
 )
 
-admin_province_crosswalk = Table(
-    "admin_province_crosswalk", metadata,
+
+
+def crosswalk(level: str, *columns: Column) -> Table:
+    """``admin_<level>_crosswalk``: a pre-merger unit code (old_code) and the current unit it went to
+    (new_code), the old code usable until ``valid_to`` (the day before the merger took effect)."""
+    return Table(f"admin_{level}_crosswalk", metadata, *columns, Column("valid_to", Date, nullable=False))
+
+
+admin_province_crosswalk = crosswalk(
+    "province",
     Column("old_code", String(2), primary_key=True),
     Column("old_full_name", String(128), nullable=False),
     Column("new_code", String(2), nullable=False),
-    Column("valid_to", Date, nullable=False),
 )
-
-admin_commune_crosswalk = Table(
-    "admin_commune_crosswalk", metadata,
+admin_commune_crosswalk = crosswalk(
+    "commune",
     Column("old_code", String(5), primary_key=True),
     Column("new_code", String(5), primary_key=True),
     Column("partial", Boolean, nullable=False),  # the old commune was split; this is one piece
-    Column("valid_to", Date, nullable=False),
 )
 
 # --- canonical ---------------------------------------------------------------------------
@@ -477,7 +487,7 @@ metric_data_quality = Table(
     Column("score_pct", Float),  # 100 × (rows_checked − rows_failing) ÷ rows_checked
     Column("example_check", String(256)),  # the failing expectation, or the rejection reason
     Column("example_key", String(256)),  # one failing row's key, personal digits masked
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 Index("ix_metric_data_quality_day", metric_data_quality.c.day, metric_data_quality.c.province_code)
 
@@ -488,7 +498,7 @@ metric_dossier_reduction = Table(
     *not_null(Count, "dossiers_received", "dossiers_reusing_data", "attachments", "attachments_replaceable",
               "attachments_avoidable", "attachments_avoidable_verified"),
     *nullable(Float, "reuse_rate_pct", "avoidable_pct"),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 metric_readiness_province = Table(
@@ -499,7 +509,7 @@ metric_readiness_province = Table(
     *commune_readiness_counts(),
     Column("green_pct", Float),  # of the province's communes
     Column("basic_pct", Float),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 metric_readiness_commune = Table(
@@ -511,7 +521,7 @@ metric_readiness_commune = Table(
     Column("green", Boolean, nullable=False),  # the basic conditions plus signatures and certificates
     Column("criteria_met", Integer, nullable=False),  # of the 7 checklist criteria, reported by the cut-off
     *not_null(Boolean, *READINESS_CRITERIA),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 Index("ix_metric_readiness_commune_province", metric_readiness_commune.c.report_date,
       metric_readiness_commune.c.province_code)
@@ -523,7 +533,7 @@ metric_readiness_nation = Table(
     *commune_readiness_counts(),
     *nullable(Float, "basic_pct", "staffed_pct"),
     *not_null(Integer, "provinces_over_50pct_green", "provinces_over_70pct_green", "provinces_all_green"),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 metric_connection_health = Table(
@@ -537,7 +547,7 @@ metric_connection_health = Table(
     *nullable(Float, "avg_latency_ms", "max_latency_ms"),
     Column("bytes_received", Count, nullable=False),
     Column("status", String(8), nullable=False),  # green | yellow | red
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 metric_online_filing_rate = Table(
@@ -567,7 +577,7 @@ metric_readiness_criterion = Table(
     Column("criterion", String(32), primary_key=True),
     *not_null(Integer, "communes", "communes_meeting"),
     Column("meeting_pct", Float),  # of the unit's communes; NULL when it has none
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # What each metric's last publish saw of a day's inputs: a day is recomputed only when this changed.
@@ -612,7 +622,7 @@ metric_connection_health_endpoint = Table(
     *nullable(Float, "latency_p50_ms", "latency_p95_ms", "max_latency_ms"),
     Column("last_success_at", UTC),
     Column("status", String(8)),  # green | yellow | red; NULL when there was no call
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # Per system: when it last answered and how fresh the data the hub holds from it is.
@@ -624,7 +634,7 @@ metric_source_freshness = Table(
     *nullable(UTC, "newest_record_at", "last_loaded_at"),
     Column("data_lag_s", Float),
     Column("status", String(8), nullable=False),  # green | yellow | red
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # The portal's reported aggregates beside what the hub's copy of its dossiers adds up to.
@@ -641,7 +651,7 @@ metric_portal_consistency = Table(
     Column("online_difference", Count),
     Column("status", String(8), nullable=False),  # green | yellow | red
     Column("likely_cause", String(64)),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
     quarantined_included("hub_quarantined_included"),  # of hub_total
 )
 
@@ -657,7 +667,7 @@ metric_dossier_reduction_day = Table(
               "attachments_replaceable", "attachments_avoidable", "attachments_avoidable_verified",
               "attachments_outside_list"),
     *nullable(Float, "reuse_rate_pct", "avoidable_pct", "outside_list_pct"),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # Per procedure component: can a connected database replace it, and does the portal already do so.
@@ -665,10 +675,11 @@ metric_procedure_component_reduction = Table(
     "metric_procedure_component_reduction", metadata,
     *component_key(),
     *not_null(Text, "procedure_name", "component_name"),
-    *nullable(String(64), "replaceable_by", "replaced_by_result_code"),
+    Column("replaceable_by", String(64)),  # the database whose data can replace it (procedure_component)
+    Column("replaced_by_result_code", String(64)),
     *not_null(Count, "attachments_submitted", "attachments_replaced"),
     Column("portal_replaces", Boolean, nullable=False),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # Progress toward the national target of procedures whose components are replaced by data.
@@ -677,7 +688,7 @@ metric_dossier_reduction_progress = Table(
     Column("as_of_date", Date, primary_key=True),
     *not_null(Integer, "procedures", "procedures_replaceable", "procedures_replacing", "target_procedures"),
     Column("target_progress_pct", Float, nullable=False),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # Decision 766 indicators per province (and the nation, 'VN') and month, beside the portal's own figures.
@@ -695,7 +706,7 @@ metric_decision766 = Table(
     Column("portal_rate_pct", Float),
     Column("difference_pct", Float),  # rate_pct − portal_rate_pct
     Column("likely_cause", String(64)),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
     quarantined_included("dossiers_quarantined_included"),  # of the counts of indicators 1.4 and 3.3 only
 )
 
@@ -714,5 +725,5 @@ metric_online_service_level = Table(
     Column("full_online_pct", Float),  # indicator 3.1, full-process variant
     Column("partial_online_pct", Float),
     Column("online_pct", Float),  # indicator 3.1: partial or full
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
