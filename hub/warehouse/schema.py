@@ -138,6 +138,7 @@ def expectation_identity() -> list[Column]:
             Column("expectation_type", String(128), nullable=False),
             Column("column_name", String(128))]
 
+
 # --- bookkeeping --------------------------------------------------------------------------
 load_run = Table(
     "load_run", metadata,
