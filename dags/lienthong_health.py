@@ -3,23 +3,17 @@ observations up into metric_connection_health. Independent of the syncs; on a fr
 may run first, so it readies the warehouse like every DAG. Wiring only."""
 from __future__ import annotations
 
-from airflow.sdk import dag, task
+from airflow.sdk import task
 
 from hub import orchestration
 
 
-@dag(dag_id="lienthong_health", schedule=orchestration.HEALTH_SCHEDULE, start_date=orchestration.START,
-     catchup=False, max_active_runs=1, default_args=orchestration.RETRY_POLICY, tags=["lienthong", "health"],
-     doc_md=__doc__)
+@orchestration.lienthong_dag("lienthong_health", schedule=orchestration.HEALTH_SCHEDULE, tags=["health"],
+                             doc_md=__doc__)
 def lienthong_health():
     @task
-    def upgrade_warehouse() -> None:
-        from hub import pipeline  # in the task: the DAG file parses without the stages' imports
-        pipeline.ready_warehouse()
-
-    @task
     def probe() -> list[dict]:
-        from hub import pipeline
+        from hub import pipeline  # in the task: the DAG file parses without the stages' imports
         return [{"system": r.system, "ok": r.ok, "detail": r.detail} for r in pipeline.probe_sources()]
 
     @task
@@ -27,7 +21,7 @@ def lienthong_health():
         from hub import pipeline
         return len(pipeline.publish_health())
 
-    upgrade_warehouse() >> probe() >> publish_health()
+    orchestration.upgrade_warehouse() >> probe() >> publish_health()
 
 
 lienthong_health_dag = lienthong_health()

@@ -5,7 +5,7 @@ a publish run is not finished an hour after it was queued. Wiring only; the work
 """
 from __future__ import annotations
 
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, task
 from airflow.sdk.definitions.callback import AsyncCallback
 from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
@@ -13,9 +13,8 @@ from hub import orchestration
 from hub.settings import LOCAL_TZ
 
 
-@dag(dag_id="lienthong_check", schedule=[orchestration.synced(orchestration.CHECKED_ON_SOURCE)],
-     start_date=orchestration.START, catchup=False, max_active_runs=1, default_args=orchestration.RETRY_POLICY,
-     tags=["lienthong", "quality"], doc_md=__doc__)
+@orchestration.lienthong_dag("lienthong_check", schedule=[orchestration.synced(orchestration.CHECKED_ON_SOURCE)],
+                             tags=["quality"], doc_md=__doc__)
 def lienthong_check():
     @task(outlets=[orchestration.CHECKED_DOSSIERS])
     def check() -> dict:
@@ -31,13 +30,13 @@ for _source in orchestration.PUBLISH_ON_SOURCES:
     _publish_on = _publish_on | orchestration.synced(_source)
 
 
-@dag(dag_id="lienthong_publish",
-     schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable(orchestration.DAILY_PUBLISH_CRON, timezone=LOCAL_TZ),
-                                  assets=_publish_on),
-     start_date=orchestration.START, catchup=False, max_active_runs=1, default_args=orchestration.RETRY_POLICY,
-     deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=orchestration.PUBLISH_DEADLINE,
-                            callback=AsyncCallback(orchestration.publish_deadline_missed)),
-     tags=["lienthong", "metrics"], doc_md=__doc__)
+@orchestration.lienthong_dag(
+    "lienthong_publish",
+    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable(orchestration.DAILY_PUBLISH_CRON, timezone=LOCAL_TZ),
+                                 assets=_publish_on),
+    deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=orchestration.PUBLISH_DEADLINE,
+                           callback=AsyncCallback(orchestration.publish_deadline_missed)),
+    tags=["metrics"], doc_md=__doc__)
 def lienthong_publish():
     @task(outlets=[orchestration.PUBLISHED_METRICS])
     def publish(dag_run=None) -> dict:

@@ -9,27 +9,18 @@ warehouse through LIENTHONG_DB_URL.
 """
 from __future__ import annotations
 
-from airflow.sdk import dag, task
+from airflow.sdk import task
 
 from hub import orchestration
 
 
 def source_dag(source: str):
-    @dag(dag_id=f"lienthong_{source}",
-         schedule=orchestration.sync_schedule(source),
-         start_date=orchestration.START, catchup=False, max_active_runs=1,
-         default_args=orchestration.RETRY_POLICY, tags=["lienthong", "sync", source], doc_md=__doc__)
+    @orchestration.lienthong_dag(f"lienthong_{source}", schedule=orchestration.sync_schedule(source),
+                                 tags=["sync", source], doc_md=__doc__)
     def sync_source():
-        # The first task of every DAG: the first to run migrates under a database lock, the others
-        # wait for it and find the warehouse current (LIENTHONG_AUTO_MIGRATE=false: fails, naming the command).
-        @task
-        def upgrade_warehouse() -> None:
-            from hub import pipeline  # in the task: the DAG file parses without the stages' imports
-            pipeline.ready_warehouse()
-
         @task
         def partitions() -> list[str]:
-            from hub import pipeline
+            from hub import pipeline  # in the task: the DAG file parses without the stages' imports
             return pipeline.source_partitions(source)
 
         # A scheduled or backfill run reads its data interval's updates; a manual one, from the checkpoint.
@@ -46,7 +37,7 @@ def source_dag(source: str):
             return totals
 
         found = partitions()
-        upgrade_warehouse() >> found
+        orchestration.upgrade_warehouse() >> found
         record_sync(sync.expand(partition=found))
 
     return sync_source()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from connectors.base import SourceError
 from connectors.config import SystemNotConfigured
 from hub.logging_setup import configure_logging
-from hub.messages import Explained, connector_words, language_of, text
+from hub.messages import Explained, UsageProblem, connector_words, language_of, parse_date, text
 from hub.settings import LOCAL_TZ, InvalidSetting, lookup
 from hub.sources import UnknownPartition, UnknownSource, nearest
 from hub.warehouse.ready import WarehouseError
@@ -34,10 +34,6 @@ class ExitCode(enum.IntEnum):
     WAREHOUSE = 4
     SOURCE_UNREACHABLE = 5
     QUALITY_GATE = 6
-
-
-class UsageProblem(Explained, ValueError):
-    """An argument or option the command cannot use."""
 
 
 class SourcesUnreachable(Explained, RuntimeError):
@@ -136,15 +132,6 @@ def _log_traceback(exc: BaseException, code: ExitCode) -> Path | None:
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
-
-def parse_date(text: str | None, option: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageProblem("date", option=option, value=text) from None
 
 
 def parse_period(first: str | None, last: str | None) -> tuple[date | None, date | None]:

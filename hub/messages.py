@@ -10,6 +10,7 @@ it, and the phrases a connector uses in a notice or a give-up are translated her
 from __future__ import annotations
 
 import re
+from datetime import date
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -214,3 +215,17 @@ def _rebuilt(kind: type, key: str, values: dict) -> Explained:
     error = kind.__new__(kind)
     Explained.__init__(error, key, **values)
     return error
+
+
+class UsageProblem(Explained, ValueError):
+    """An argument or option the command (or a dashboard query parameter) cannot use."""
+
+
+def parse_date(text: str | None, option: str) -> date | None:
+    """The day ``text`` names (YYYY-MM-DD), None when it is empty; else UsageProblem naming ``option``."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageProblem("date", option=option, value=text) from None

@@ -1,4 +1,5 @@
-"""What the Airflow DAG files share: the retry policy, the Assets that chain the DAGs, the daily
+"""What the Airflow DAG files share: how every DAG runs (``lienthong_dag``: its start, one run at a
+time, the retry policy), the warehouse-readying first task, the Assets that chain the DAGs, the daily
 publish's time and deadline. The DAG files (dags/) wire these to the stage functions in hub.pipeline.
 
 Scheduling (docs/operations.md):
@@ -20,7 +21,7 @@ import logging
 from datetime import date, datetime, timedelta, timezone
 
 import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable
+from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
 from connectors.incremental import UpdateWindow
 from hub.settings import LOCAL_TZ, Settings, lookup
@@ -36,6 +37,23 @@ RETRY_POLICY = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=10),
 }
+
+
+def lienthong_dag(dag_id: str, *, schedule, tags: list[str], doc_md: str | None, **options):
+    """The ``@dag`` of every LienThong DAG: runs from START without catching up, one run at a time, its
+    tasks retried by RETRY_POLICY; tagged "lienthong" and ``tags``."""
+    return dag(dag_id=dag_id, schedule=schedule, start_date=START, catchup=False, max_active_runs=1,
+               default_args=RETRY_POLICY, tags=["lienthong", *tags], doc_md=doc_md, **options)
+
+
+# The first task of the sync and health DAGs (either may run first on a fresh deployment): the first
+# to run migrates under a database lock, the others wait for it and find the warehouse current
+# (LIENTHONG_AUTO_MIGRATE=false: fails, naming the command).
+@task
+def upgrade_warehouse() -> None:
+    from hub import pipeline  # in the task: the DAG files parse without the stages' imports
+    pipeline.ready_warehouse()
+
 
 # When each sync fires, local time. Localities report to the monitoring system before 16:00: read
 # it after the cut-off.

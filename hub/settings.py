@@ -128,11 +128,11 @@ class Settings:
 
     @property
     def reports_dir(self) -> Path:
-        return self.var_dir / "reports"
+        return self.var_dir / "reports"  # `lienthong report`'s HTML and the quality report beside it
 
     @property
     def sandbox_dir(self) -> Path:
-        return self.var_dir / "sandbox"
+        return self.var_dir / "sandbox"  # `lienthong sandbox up`: its pid file and endpoints.json
 
     def setting(self, name: str, default=None):
         """Any other setting by its short name (a system's ``<system>_url``, ``sources_file``), read

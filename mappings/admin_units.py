@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
-MERGER_EFFECTIVE = date(2025, 7, 1)
+MERGER_EFFECTIVE = date(2025, 7, 1)  # the two-level units (34 provinces, no districts) in force
 
 
 @dataclass(frozen=True)

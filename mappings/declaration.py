@@ -147,8 +147,8 @@ class FieldRule:
 class ChildMapping:
     """Rows exploded from a list-valued field of each record ("A[].B": the Bs of every A)."""
 
-    source_list: str
-    target: str
+    source_list: str  # "A", or "A[].B" for the Bs of every A
+    target: str  # the table the rows go to
     fields: tuple[FieldRule, ...]
 
     @classmethod

@@ -4,9 +4,11 @@ from __future__ import annotations
 import unicodedata
 from contextlib import contextmanager
 from datetime import date
+from typing import Mapping
 
 from sandbox import people
 from sandbox.defects import RecordShape, get_path
+from sandbox.stack import SandboxStack
 
 RATE = 0.5  # half the records: the test can tell hit records from clean ones
 TODAY = date(2025, 8, 20)  # the demo scenario's clock
@@ -22,6 +24,15 @@ def switched_on(stack, system: str, fault: str, rate: float = RATE):
     finally:
         stack.faults[system].clear()
         stack.ledger.reset()
+
+
+@contextmanager
+def portal_with_faults(rates: Mapping[str, float]):
+    """The demo sandbox with the portal's fault switches on at these rates for as long as it runs."""
+    with SandboxStack("demo") as stack:
+        for fault, rate in rates.items():
+            stack.faults["dvc_portal"].set(fault, rate)
+        yield stack
 
 
 def changed_keys(served: dict, clean: dict) -> set:

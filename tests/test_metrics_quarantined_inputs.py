@@ -23,9 +23,9 @@ from hub.warehouse.schema import (batch_reconciliation, dossier, dossier_metric_
                                   quarantine, raw_batch)
 from hub.warehouse.raw import iter_raw_records
 from mappings.engine import Mapping
-from sandbox.stack import SandboxStack
 from tests.conftest import TEST_PII_KEY
 from tests.metric_fixtures import LOADED, a_dossier, empty, warehouse_engine  # noqa: F401
+from tests.sandbox_faults import portal_with_faults
 from tests.test_faults_end_to_end import _configs
 from tests.test_mapping_engine import portal_dossier
 from tests.test_metrics_online_daily import _row
@@ -231,9 +231,7 @@ RECORD_DEFECT_RATES = {"missing_mandatory": 0.05, "invalid_id": 0.05, "future_da
 
 @pytest.fixture(scope="module")
 def defective_portal():
-    with SandboxStack("demo") as stack:
-        for defect, rate in RECORD_DEFECT_RATES.items():
-            stack.faults["dvc_portal"].set(defect, rate)
+    with portal_with_faults(RECORD_DEFECT_RATES) as stack:
         yield stack
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hub import pipeline
 from hub.warehouse.schema import dossier, quarantine
-from sandbox.stack import SandboxStack
+from tests.sandbox_faults import portal_with_faults
 from tests.test_faults_end_to_end import _configs
 
 DATA_FAULTS = {"schema_drift": 0.03, "unicode_nfd": 0.05, "invalid_id": 0.05, "future_date": 0.03,
@@ -16,9 +16,7 @@ DATA_FAULTS = {"schema_drift": 0.03, "unicode_nfd": 0.05, "invalid_id": 0.05, "f
 
 @pytest.fixture(scope="module")
 def faulty_portal():
-    with SandboxStack("demo") as stack:
-        for fault, rate in DATA_FAULTS.items():
-            stack.faults["dvc_portal"].set(fault, rate)
+    with portal_with_faults(DATA_FAULTS) as stack:
         yield stack
 
 

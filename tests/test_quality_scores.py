@@ -22,12 +22,12 @@ from hub.warehouse.schema import (dossier, dossier_attachment, metric_data_quali
                                   quarantine, sectoral_record)
 from quality.quarantine import reason_dimensions
 from quality.run import check_dataset
-from quality.suites import DatasetSuite
-from quality.suites.dossiers import DOSSIER_NUMBER, PLACEHOLDERS, dossier_expectations
+from quality.suites import PLACEHOLDERS, DatasetSuite
+from quality.suites.dossiers import DOSSIER_NUMBER, dossier_expectations
 from sandbox.defects import RECORD_DEFECTS
-from sandbox.stack import SandboxStack
 from tests import postgres
 from tests.conftest import TEST_PII_KEY
+from tests.sandbox_faults import portal_with_faults
 from tests.test_faults_end_to_end import _configs
 from tests.test_quality import NOW, dossier_row, insert_rows
 
@@ -49,9 +49,7 @@ class Checked:
 
 @pytest.fixture(scope="module")
 def defective_portal():
-    with SandboxStack("demo") as stack:
-        for defect in RECORD_DEFECTS:  # every data-defect switch on
-            stack.faults["dvc_portal"].set(defect, DEFECT_RATE)
+    with portal_with_faults(dict.fromkeys(RECORD_DEFECTS, DEFECT_RATE)) as stack:  # every data-defect switch on
         yield stack
 
 

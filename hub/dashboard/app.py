@@ -19,6 +19,7 @@ from hub.dashboard.excel import workbook_bytes
 from hub.dashboard.geo import map_geometry
 from hub.dashboard.prometheus import exposition
 from hub.dashboard.view import STATUS_COLOURS, Selection, build_screen, cell_text
+from hub.messages import UsageProblem, parse_date
 from hub.reports.charts import sparkline
 from hub.reports.formats import install_filters
 from hub.reports.i18n import LABELS, labels
@@ -53,13 +54,11 @@ def template_environment(language: str) -> Environment:
     return install_filters(env, language)
 
 
-def _day(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
+def _day(value: str | None, name: str, language: str) -> date | None:
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(400, f"{name} must be a date YYYY-MM-DD, not {value!r}") from None
+        return parse_date(value, name)
+    except UsageProblem as problem:
+        raise HTTPException(400, problem.text(language)) from None
 
 
 def selection_from(request: Request) -> Selection:
@@ -70,8 +69,8 @@ def selection_from(request: Request) -> Selection:
     province = params.get("province") or None
     if province is not None and not (province.isdigit() and len(province) == 2):
         raise HTTPException(400, "province must be a 2-digit province code")
-    return Selection(language, _day(params.get("from"), "from"), _day(params.get("to"), "to"),
-                     _day(params.get("date"), "date"), province)
+    return Selection(language, _day(params.get("from"), "from", language), _day(params.get("to"), "to", language),
+                     _day(params.get("date"), "date", language), province)
 
 
 def _query(selection: Selection, **overrides) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
+from mappings import admin_units
+
 PIXELS_PER_DEGREE = 40.0
 MID_LATITUDE = 15.0
 MARGIN = 12.0
@@ -29,10 +31,8 @@ ARCHIPELAGOS = {"48": "hoang-sa", "56": "truong-sa"}  # province code → archip
 
 @dataclass(frozen=True)
 class Province:
-    code: str
-    name: str
-    full_name: str
-    name_en: str
+    """A province's shape on the map; its codes and names are the reference unit's (mappings/admin_units.py)."""
+    unit: admin_units.Province
     path: str  # SVG path data
 
 
@@ -67,6 +67,7 @@ def map_geometry() -> MapGeometry:
     def project(lon: float, lat: float) -> tuple[float, float]:
         return round(MARGIN + (lon - west) * x_scale), round(MARGIN + (north - lat) * PIXELS_PER_DEGREE)
 
+    units = admin_units.load_admin_units().provinces
     provinces, archipelagos = [], []
     for feature in features:
         props = feature["properties"]
@@ -78,8 +79,7 @@ def map_geometry() -> MapGeometry:
                 islands.append(project(centre_lon, sum(p[1] for p in outer) / len(outer)))
             else:
                 mainland.append(polygon)
-        provinces.append(Province(props["code"], props["name"], props["full_name"], props["name_en"],
-                                  _path(mainland, project)))
+        provinces.append(Province(units[props["code"]], _path(mainland, project)))
         if islands:
             xs, ys = [x for x, _ in islands], [y for _, y in islands]
             pad = 8.0

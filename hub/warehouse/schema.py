@@ -28,9 +28,116 @@ Count = BigInteger().with_variant(Integer(), "sqlite")
 Digest = LargeBinary(16)
 
 
-def lineage() -> tuple[Column, Column]:
-    """Which load wrote a canonical row, and when: every canonical table ends with these."""
-    return Column("load_id", String(36), nullable=False), Column("loaded_at", UTC, nullable=False)
+def lineage(at: str = "loaded_at") -> tuple[Column, Column]:
+    """Which load wrote a row, and when (column ``at``): every canonical table ends with these."""
+    return Column("load_id", String(36), nullable=False), Column(at, UTC, nullable=False)
+
+
+def computed_at() -> Column:
+    """When the publish that wrote a metric row ran: every metric_* table has it."""
+    return Column("computed_at", UTC, nullable=False)
+
+
+def not_null(type_, *names: str, **options) -> list[Column]:
+    """Columns of one type that are never NULL (counts, flags), in the order named."""
+    return [Column(name, type_, nullable=False, **options) for name in names]
+
+
+def nullable(type_, *names: str) -> list[Column]:
+    """Columns of one type that may be NULL (not reported, not known), in the order named."""
+    return [Column(name, type_) for name in names]
+
+
+def source_stream(*, primary_key: bool) -> list[Column]:
+    """The source system and the stream of its records a sync reads (connectors' names for them)."""
+    return [Column(name, String(64), nullable=False, primary_key=primary_key) for name in ("source", "stream")]
+
+
+def stream_partition(*, primary_key: bool) -> list[Column]:
+    """A source stream and the partition of it a sync reads."""
+    return [*source_stream(primary_key=primary_key), Column("partition", String(64), nullable=False,
+                                                            primary_key=primary_key)]
+
+
+def source_record() -> list[Column]:
+    """A record of a source system, by the key the source gives it."""
+    return [Column("source", String(64), primary_key=True), Column("record_key", String(256), primary_key=True)]
+
+
+def stored_batch() -> list[Column]:
+    """A batch of one load, numbered in load order, and the stream partition it was read from."""
+    return [Column("load_id", String(36), primary_key=True), Column("batch_no", Integer, primary_key=True),
+            *stream_partition(primary_key=False)]
+
+
+def period_key() -> list[Column]:
+    """The first and last day of a reporting period (inclusive), as part of the primary key."""
+    return [Column("period_start", Date, primary_key=True), Column("period_end", Date, primary_key=True)]
+
+
+def unit_period_key() -> list[Column]:
+    """A period metric's unit (the nation 'VN' or a GSO province code) and period."""
+    return [Column("unit_level", String(16), primary_key=True),  # nation | province
+            Column("unit_code", String(8), primary_key=True),  # 'VN' for the nation, else GSO province code
+            *period_key()]
+
+
+def quarantined_included(name: str) -> Column:
+    """Of a metric's dossier counts, those in quarantine for a defect outside their metric inputs
+    (dossier_metric_input); added to tables that already held rows, hence the server default."""
+    return Column(name, Count, nullable=False, server_default="0")
+
+
+def online_filing_counts() -> list[Column]:
+    """The online filing rate of a unit: dossiers received by channel, the rate and its computation."""
+    return [
+        Column("unit_name", String(128), nullable=False),
+        *not_null(Count, "dossiers_received", "dossiers_online", "dossiers_direct", "dossiers_postal",
+                  "dossiers_no_channel"),
+        Column("online_rate_pct", Float),  # NULL when nothing was received
+        computed_at(),
+        quarantined_included("dossiers_quarantined_included"),  # of dossiers_received
+    ]
+
+
+def commune_as_received() -> list[Column]:
+    """A record's current commune code (NULL when the units do not know it) and the code as the source sent it."""
+    return [Column("commune_code", String(5)), Column("commune_code_as_received", String(8))]
+
+
+def component_key() -> list[Column]:
+    """A component (a document to submit) of an administrative procedure."""
+    return [Column("procedure_code", String(64), primary_key=True),
+            Column("component_code", String(64), primary_key=True)]
+
+
+def province_report_key() -> list[Column]:
+    """A province and the day of the monitoring report it stands in."""
+    return [Column("report_date", Date, primary_key=True), Column("province_code", String(2), primary_key=True)]
+
+
+def commune_report_key() -> list[Column]:
+    """A commune, the day of the monitoring report it stands in, and its province."""
+    return [Column("report_date", Date, primary_key=True), Column("commune_code", String(5), primary_key=True),
+            Column("province_code", String(2), nullable=False)]
+
+
+def commune_readiness_counts() -> list[Column]:
+    """A unit's communes, and how many of them reported by the cut-off, are green, basic-ready and staffed."""
+    return not_null(Integer, "communes", "communes_reporting", "communes_green", "communes_basic", "communes_staffed")
+
+
+def partition_key() -> list[Column]:
+    """A dataset's day partition (a local Asia/Ho_Chi_Minh day) as the quality checks cut it."""
+    return [Column("dataset", String(64), primary_key=True), Column("partition_date", Date, primary_key=True)]
+
+
+def expectation_identity() -> list[Column]:
+    """Which expectation a result is of: its quality dimension, GE type and the column it checks."""
+    return [Column("dimension", String(8), nullable=False),  # dung | du | sach | song
+            Column("expectation_type", String(128), nullable=False),
+            Column("column_name", String(128))]
+
 
 # --- bookkeeping --------------------------------------------------------------------------
 load_run = Table(
@@ -40,23 +147,15 @@ load_run = Table(
     Column("started_at", UTC, nullable=False),
     Column("finished_at", UTC),
     Column("status", String(16), nullable=False),  # running | succeeded | failed
-    Column("fetched", Count, nullable=False, default=0),
-    Column("loaded", Count, nullable=False, default=0),
-    Column("quarantined", Count, nullable=False, default=0),
-    Column("unchanged", Count, nullable=False, default=0),  # of loaded: already stored, not written again
+    # unchanged: of loaded, already stored and not written again
+    *not_null(Count, "fetched", "loaded", "quarantined", "unchanged", default=0),
     Column("error", Text),
 )
 
 batch_reconciliation = Table(
     "batch_reconciliation", metadata,
-    Column("load_id", String(36), primary_key=True),
-    Column("batch_no", Integer, primary_key=True),
-    Column("source", String(64), nullable=False),
-    Column("stream", String(64), nullable=False),
-    Column("partition", String(64), nullable=False),
-    Column("fetched", Integer, nullable=False),
-    Column("loaded", Integer, nullable=False),
-    Column("quarantined", Integer, nullable=False),
+    *stored_batch(),
+    *not_null(Integer, "fetched", "loaded", "quarantined"),
     Column("unchanged", Integer, nullable=False, default=0),  # of loaded: already stored, not written again
     Column("recorded_at", UTC, nullable=False),
 )
@@ -67,9 +166,7 @@ batch_reconciliation = Table(
 source_read = Table(
     "source_read", metadata,
     Column("load_id", String(36), primary_key=True),
-    Column("source", String(64), primary_key=True),
-    Column("stream", String(64), primary_key=True),
-    Column("partition", String(64), primary_key=True),
+    *stream_partition(primary_key=True),
     Column("batch_no", Integer, nullable=False),  # the read's last batch (batch_reconciliation)
     Column("read_from", String(32)),  # the query's bounds as sent (the portal's tungay, denngay)
     Column("read_to", String(32)),
@@ -82,12 +179,9 @@ Index("ix_source_read_read_date", source_read.c.read_date)
 
 sync_checkpoint = Table(
     "sync_checkpoint", metadata,
-    Column("source", String(64), primary_key=True),
-    Column("stream", String(64), primary_key=True),
-    Column("partition", String(64), primary_key=True),
+    *stream_partition(primary_key=True),
     Column("value", String(256), nullable=False),
-    Column("load_id", String(36), nullable=False),
-    Column("updated_at", UTC, nullable=False),
+    *lineage("updated_at"),
 )
 
 # --- raw landing (PII already scrubbed) ----------------------------------------------------
@@ -96,11 +190,7 @@ sync_checkpoint = Table(
 # audit). A record re-read unchanged is not landed again.
 raw_batch = Table(
     "raw_batch", metadata,
-    Column("load_id", String(36), primary_key=True),
-    Column("batch_no", Integer, primary_key=True),
-    Column("source", String(64), nullable=False),
-    Column("stream", String(64), nullable=False),
-    Column("partition", String(64), nullable=False),
+    *stored_batch(),
     Column("records", Integer, nullable=False),
     Column("record_keys", Text, nullable=False),  # newline-separated, in payload order
     Column("encoding", String(16), nullable=False),  # how payload is packed: zstd+jsonl (zlib+jsonl for rows carried over by 0007)
@@ -111,14 +201,11 @@ Index("ix_raw_batch_source", raw_batch.c.source, raw_batch.c.stream)
 
 quarantine = Table(
     "quarantine", metadata,
-    Column("source", String(64), primary_key=True),
-    Column("stream", String(64), primary_key=True),
+    *source_stream(primary_key=True),
     Column("record_key", String(256), primary_key=True),
     Column("payload_sha256", String(64), primary_key=True),
-    Column("reason", Text, nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("load_id", String(36), nullable=False),
-    Column("quarantined_at", UTC, nullable=False),
+    *not_null(Text, "reason", "payload"),
+    *lineage("quarantined_at"),
 )
 
 # What a metric needs of a record quarantined for a defect outside those inputs (mappings declare it:
@@ -127,8 +214,7 @@ quarantine = Table(
 # or is mapped again (mappings/engine.py, hub/warehouse/load.py).
 dossier_metric_input = Table(
     "dossier_metric_input", metadata,
-    Column("source", String(64), primary_key=True),
-    Column("record_key", String(256), primary_key=True),
+    *source_record(),
     Column("payload_sha256", String(64), nullable=False),  # the quarantine row it stands for
     Column("status_code", SmallInteger, nullable=False),
     Column("channel", String(16), nullable=False),
@@ -145,8 +231,7 @@ Index("ix_dossier_metric_input_received_date", dossier_metric_input.c.received_d
 admin_province = Table(
     "admin_province", metadata,
     Column("code", String(2), primary_key=True),
-    Column("name", String(128), nullable=False),
-    Column("full_name", String(128), nullable=False),
+    *not_null(String(128), "name", "full_name"),
     Column("name_en", String(128), nullable=False),
     Column("unit_type", String(16), nullable=False),
     Column("dvcqg_code", String(8), nullable=False, unique=True),
@@ -157,26 +242,30 @@ admin_commune = Table(
     "admin_commune", metadata,
     Column("code", String(5), primary_key=True),
     Column("province_code", String(2), nullable=False, index=True),
-    Column("name", String(128), nullable=False),
-    Column("full_name", String(128), nullable=False),
+    *not_null(String(128), "name", "full_name"),
     Column("unit_type", String(16), nullable=False),
     Column("valid_from", Date, nullable=False),
 )
 
-admin_province_crosswalk = Table(
-    "admin_province_crosswalk", metadata,
+
+
+def crosswalk(level: str, *columns: Column) -> Table:
+    """``admin_<level>_crosswalk``: a pre-merger unit code (old_code) and the current unit it went to
+    (new_code), the old code usable until ``valid_to`` (the day before the merger took effect)."""
+    return Table(f"admin_{level}_crosswalk", metadata, *columns, Column("valid_to", Date, nullable=False))
+
+
+admin_province_crosswalk = crosswalk(
+    "province",
     Column("old_code", String(2), primary_key=True),
     Column("old_full_name", String(128), nullable=False),
     Column("new_code", String(2), nullable=False),
-    Column("valid_to", Date, nullable=False),
 )
-
-admin_commune_crosswalk = Table(
-    "admin_commune_crosswalk", metadata,
+admin_commune_crosswalk = crosswalk(
+    "commune",
     Column("old_code", String(5), primary_key=True),
     Column("new_code", String(5), primary_key=True),
     Column("partial", Boolean, nullable=False),  # the old commune was split; this is one piece
-    Column("valid_to", Date, nullable=False),
 )
 
 # --- canonical ---------------------------------------------------------------------------
@@ -187,22 +276,18 @@ dossier = Table(
     Column("procedure_code", String(64), nullable=False),
     Column("province_code", String(2), nullable=False),
     Column("province_code_as_received", String(8)),
-    Column("commune_code", String(5)),
-    Column("commune_code_as_received", String(8)),
+    *commune_as_received(),
     Column("channel", String(16), nullable=False),  # online | direct | postal | unknown
     Column("status_code", SmallInteger, nullable=False),
     Column("subject_type", String(16)),
     Column("submitted_at", UTC),
     Column("received_at", UTC, nullable=False),
     Column("received_date", Date, nullable=False),  # local (Asia/Ho_Chi_Minh) day of receipt
-    Column("due_at", UTC),
-    Column("finished_at", UTC),
-    Column("returned_at", UTC),
+    *nullable(UTC, "due_at", "finished_at", "returned_at"),
     Column("updated_at", UTC, nullable=False),
     Column("owner_id_hash", String(64)),
     Column("owner_id_kind", String(16), nullable=False),
-    Column("has_digitised_component", Boolean),
-    Column("vneid_verified", Boolean),
+    *nullable(Boolean, "has_digitised_component", "vneid_verified"),
     Column("online_payment", SmallInteger),
     Column("text_nfc", Boolean),  # the source's free text came in Unicode NFC (NULL: no non-ASCII text)
     Column("source_digest", Digest),
@@ -238,11 +323,9 @@ procedure = Table(
 
 procedure_component = Table(
     "procedure_component", metadata,
-    Column("procedure_code", String(64), primary_key=True),
-    Column("component_code", String(64), primary_key=True),
+    *component_key(),
     Column("name", Text, nullable=False),
-    Column("originals", SmallInteger),
-    Column("copies", SmallInteger),
+    *nullable(SmallInteger, "originals", "copies"),
     Column("replaced_by_result_code", String(64)),
     Column("replaceable_by", String(64)),  # the national/sectoral database whose data can replace it
     Column("updated_at", UTC, nullable=False),
@@ -270,23 +353,19 @@ citizen_verification = Table(
     Column("subject_id_hash", String(64), primary_key=True),
     Column("source", String(64), primary_key=True),
     Column("outcome", String(16), nullable=False),  # match | mismatch | not_found | malformed_id | fault
-    Column("exists_in_source", Boolean),
-    Column("name_matches", Boolean),
-    Column("birth_date_matches", Boolean),
+    *nullable(Boolean, "exists_in_source", "name_matches", "birth_date_matches"),
     Column("updated_at", UTC, nullable=False),  # when verified
     *lineage(),
 )
 
 sectoral_record = Table(
     "sectoral_record", metadata,
-    Column("source", String(64), primary_key=True),
-    Column("record_key", String(256), primary_key=True),
+    *source_record(),
     Column("record_type", String(64), nullable=False),
     Column("subject_id_hash", String(64)),
     Column("subject_id_kind", String(16)),
     Column("province_code", String(2)),
-    Column("commune_code", String(5)),
-    Column("commune_code_as_received", String(8)),
+    *commune_as_received(),
     Column("event_date", Date),
     Column("attributes", Text),  # JSON of the source-specific fields the mapping keeps
     Column("updated_at", UTC, nullable=False),
@@ -298,14 +377,10 @@ Index("ix_sectoral_record_subject", sectoral_record.c.subject_id_hash)
 portal_reported_online = Table(
     "portal_reported_online", metadata,
     Column("province_code", String(2), primary_key=True),
-    Column("period_start", Date, primary_key=True),
-    Column("period_end", Date, primary_key=True),
+    *period_key(),
     Column("as_of", UTC),
-    Column("channel_online", Integer),  # the portal's own sums, as received (NULL is not 0)
-    Column("channel_direct", Integer),
-    Column("channel_postal", Integer),
-    Column("channel_total", Integer),
-    Column("online_dossiers", Integer),
+    # the portal's own sums, as received (NULL is not 0)
+    *nullable(Integer, "channel_online", "channel_direct", "channel_postal", "channel_total", "online_dossiers"),
     Column("ratio_pct", Float),
     Column("updated_at", UTC, nullable=False),
     *lineage(),
@@ -327,24 +402,24 @@ portal_service_level = Table(
 )
 
 # --- monitoring reports (Resolution 57 / Plan 02 monitoring system) -------------------------
+# The monitoring checklist's criteria (commune_report columns), in the centre's order.
+READINESS_CRITERIA = ("network", "online_meetings", "digitisation_equipment", "computers", "one_stop_staff",
+                      "digital_signatures", "official_certificates")
+
 province_report = Table(
     "province_report", metadata,
-    Column("report_date", Date, primary_key=True),
-    Column("province_code", String(2), primary_key=True),
+    *province_report_key(),
     Column("status", String(8), nullable=False),  # green | yellow | red, as reported
-    Column("tasks_overdue", Integer),
-    Column("communes", Integer),
+    *nullable(Integer, "tasks_overdue", "communes"),
     Column("updated_at", UTC, nullable=False),
     *lineage(),
 )
 
 province_task_status = Table(
     "province_task_status", metadata,
-    Column("report_date", Date, primary_key=True),
-    Column("province_code", String(2), primary_key=True),
+    *province_report_key(),
     Column("task_code", String(32), primary_key=True),
-    Column("deadline", Date),
-    Column("completed_on", Date),
+    *nullable(Date, "deadline", "completed_on"),
     Column("status_text", String(64)),
     Column("updated_at", UTC, nullable=False),
     *lineage(),
@@ -352,18 +427,10 @@ province_task_status = Table(
 
 commune_report = Table(
     "commune_report", metadata,
-    Column("report_date", Date, primary_key=True),
-    Column("commune_code", String(5), primary_key=True),
-    Column("province_code", String(2), nullable=False),
+    *commune_report_key(),
     Column("submitted_at", UTC),
     Column("on_time", Boolean),  # sent before the 16:00 cut-off
-    Column("network", Boolean),
-    Column("online_meetings", Boolean),
-    Column("digitisation_equipment", Boolean),
-    Column("computers", Boolean),
-    Column("one_stop_staff", Boolean),
-    Column("digital_signatures", Boolean),
-    Column("official_certificates", Boolean),
+    *nullable(Boolean, *READINESS_CRITERIA),
     Column("reported_meets_basic", Boolean),
     Column("reported_status", String(8)),
     Column("updated_at", UTC, nullable=False),
@@ -396,8 +463,7 @@ quality_run = Table(
     Column("run_at", UTC, nullable=False),
     Column("rows_checked", Count, nullable=False),
     Column("success", Boolean, nullable=False),
-    Column("expectations", Integer, nullable=False),
-    Column("expectations_passed", Integer, nullable=False),
+    *not_null(Integer, "expectations", "expectations_passed"),
     Column("not_checked", Text),  # why nothing was checked (no rows, a table or columns missing), else NULL
 )
 
@@ -405,14 +471,10 @@ quality_result = Table(
     "quality_result", metadata,
     Column("run_id", String(36), primary_key=True),
     Column("expectation_no", Integer, primary_key=True),
-    Column("dimension", String(8), nullable=False),  # dung | du | sach | song
-    Column("expectation_type", String(128), nullable=False),
-    Column("column_name", String(128)),
-    Column("description_vi", Text, nullable=False),
-    Column("description_en", Text, nullable=False),
+    *expectation_identity(),
+    *not_null(Text, "description_vi", "description_en"),
     Column("success", Boolean, nullable=False),
-    Column("element_count", Count),
-    Column("unexpected_count", Count),
+    *nullable(Count, "element_count", "unexpected_count"),
     Column("unexpected_percent", Float),
     Column("observed_value", Text),
     Column("critical", Boolean, nullable=False, default=False),  # a failure stops publishing
@@ -422,8 +484,7 @@ quality_result = Table(
 # its row-by-row results then; a day is checked again only when its rows or the suite change.
 quality_partition = Table(
     "quality_partition", metadata,
-    Column("dataset", String(64), primary_key=True),
-    Column("partition_date", Date, primary_key=True),  # local (Asia/Ho_Chi_Minh) day
+    *partition_key(),
     Column("suite_version", String(64), nullable=False),
     Column("row_count", BigInteger, nullable=False),
     Column("changed_at", UTC),  # the newest loaded_at among the partition's rows when checked
@@ -434,16 +495,12 @@ quality_partition = Table(
 
 quality_partition_result = Table(
     "quality_partition_result", metadata,
-    Column("dataset", String(64), primary_key=True),
-    Column("partition_date", Date, primary_key=True),
+    *partition_key(),
     Column("expectation_no", Integer, primary_key=True),
-    Column("dimension", String(8), nullable=False),
-    Column("expectation_type", String(128), nullable=False),
-    Column("column_name", String(128)),
+    *expectation_identity(),
     Column("success", Boolean, nullable=False),
-    Column("element_count", BigInteger, nullable=False),
-    Column("considered_count", BigInteger, nullable=False),  # rows the expectation judged (non-null values)
-    Column("unexpected_count", BigInteger, nullable=False),
+    # considered_count: the rows the expectation judged (its column's non-null values)
+    *not_null(BigInteger, "element_count", "considered_count", "unexpected_count"),
     Column("unexpected_percent", Float),
     Column("example_key", String(256)),  # one row holding an unexpected value (e.g. a dossier number)
 )
@@ -460,65 +517,45 @@ metric_data_quality = Table(
     Column("commune_code", String(8), primary_key=True),
     Column("day", Date, primary_key=True),  # the dataset's local day partition (rejections: day rejected)
     Column("origin", String(16), primary_key=True),  # check | quarantine
-    Column("rows_checked", Count, nullable=False),
-    Column("rows_failing", Count, nullable=False),
+    *not_null(Count, "rows_checked", "rows_failing"),
     Column("score_pct", Float),  # 100 × (rows_checked − rows_failing) ÷ rows_checked
     Column("example_check", String(256)),  # the failing expectation, or the rejection reason
     Column("example_key", String(256)),  # one failing row's key, personal digits masked
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 Index("ix_metric_data_quality_day", metric_data_quality.c.day, metric_data_quality.c.province_code)
 
 metric_dossier_reduction = Table(
     "metric_dossier_reduction", metadata,
-    Column("unit_level", String(16), primary_key=True),  # nation | province
-    Column("unit_code", String(8), primary_key=True),
-    Column("period_start", Date, primary_key=True),
-    Column("period_end", Date, primary_key=True),
+    *unit_period_key(),
     Column("unit_name", String(128), nullable=False),
-    Column("dossiers_received", Count, nullable=False),
-    Column("dossiers_reusing_data", Count, nullable=False),
-    Column("attachments", Count, nullable=False),
-    Column("attachments_replaceable", Count, nullable=False),
-    Column("attachments_avoidable", Count, nullable=False),
-    Column("attachments_avoidable_verified", Count, nullable=False),
-    Column("reuse_rate_pct", Float),
-    Column("avoidable_pct", Float),
-    Column("computed_at", UTC, nullable=False),
+    *not_null(Count, "dossiers_received", "dossiers_reusing_data", "attachments", "attachments_replaceable",
+              "attachments_avoidable", "attachments_avoidable_verified"),
+    *nullable(Float, "reuse_rate_pct", "avoidable_pct"),
+    computed_at(),
 )
-
-# The monitoring checklist's criteria (commune_report columns), in the centre's order.
-READINESS_CRITERIA = ("network", "online_meetings", "digitisation_equipment", "computers", "one_stop_staff",
-                      "digital_signatures", "official_certificates")
 
 metric_readiness_province = Table(
     "metric_readiness_province", metadata,
-    Column("report_date", Date, primary_key=True),
-    Column("province_code", String(2), primary_key=True),
+    *province_report_key(),
     Column("province_name", String(128), nullable=False),
     Column("status", String(8)),  # the province's reported heat-map colour; NULL when it did not report
-    Column("communes", Integer, nullable=False),
-    Column("communes_reporting", Integer, nullable=False),
-    Column("communes_green", Integer, nullable=False),
-    Column("communes_basic", Integer, nullable=False),
-    Column("communes_staffed", Integer, nullable=False),
+    *commune_readiness_counts(),
     Column("green_pct", Float),  # of the province's communes
     Column("basic_pct", Float),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 metric_readiness_commune = Table(
     "metric_readiness_commune", metadata,
-    Column("report_date", Date, primary_key=True),
-    Column("commune_code", String(5), primary_key=True),
-    Column("province_code", String(2), nullable=False),
+    *commune_report_key(),
     Column("commune_name", String(128), nullable=False),
     Column("reporting", Boolean, nullable=False),  # its report arrived before the day's 16:00 cut-off
     Column("meets_basic", Boolean, nullable=False),  # every basic PASC condition, reported by the cut-off
     Column("green", Boolean, nullable=False),  # the basic conditions plus signatures and certificates
     Column("criteria_met", Integer, nullable=False),  # of the 7 checklist criteria, reported by the cut-off
-    *[Column(name, Boolean, nullable=False) for name in READINESS_CRITERIA],
-    Column("computed_at", UTC, nullable=False),
+    *not_null(Boolean, *READINESS_CRITERIA),
+    computed_at(),
 )
 Index("ix_metric_readiness_commune_province", metric_readiness_commune.c.report_date,
       metric_readiness_commune.c.province_code)
@@ -526,58 +563,31 @@ Index("ix_metric_readiness_commune_province", metric_readiness_commune.c.report_
 metric_readiness_nation = Table(
     "metric_readiness_nation", metadata,
     Column("report_date", Date, primary_key=True),
-    Column("provinces_green", Integer, nullable=False),
-    Column("provinces_yellow", Integer, nullable=False),
-    Column("provinces_red", Integer, nullable=False),
-    Column("provinces_reporting", Integer, nullable=False),
-    Column("communes", Integer, nullable=False),
-    Column("communes_reporting", Integer, nullable=False),
-    Column("communes_green", Integer, nullable=False),
-    Column("communes_basic", Integer, nullable=False),
-    Column("communes_staffed", Integer, nullable=False),
-    Column("basic_pct", Float),
-    Column("staffed_pct", Float),
-    Column("provinces_over_50pct_green", Integer, nullable=False),
-    Column("provinces_over_70pct_green", Integer, nullable=False),
-    Column("provinces_all_green", Integer, nullable=False),
-    Column("computed_at", UTC, nullable=False),
+    *not_null(Integer, "provinces_green", "provinces_yellow", "provinces_red", "provinces_reporting"),
+    *commune_readiness_counts(),
+    *nullable(Float, "basic_pct", "staffed_pct"),
+    *not_null(Integer, "provinces_over_50pct_green", "provinces_over_70pct_green", "provinces_all_green"),
+    computed_at(),
 )
 
 metric_connection_health = Table(
     "metric_connection_health", metadata,
     Column("system", String(64), primary_key=True),
     Column("day", Date, primary_key=True),  # local day
-    Column("calls", Count, nullable=False),
-    Column("calls_ok", Count, nullable=False),
-    Column("calls_http_4xx", Integer, nullable=False),
-    Column("calls_http_5xx", Integer, nullable=False),
-    Column("calls_timeout", Count, nullable=False),
-    Column("calls_reset", Count, nullable=False),
-    Column("calls_soap_fault", Count, nullable=False),
-    Column("calls_parse_error", Count, nullable=False),
+    *not_null(Count, "calls", "calls_ok"),
+    *not_null(Integer, "calls_http_4xx", "calls_http_5xx"),
+    *not_null(Count, "calls_timeout", "calls_reset", "calls_soap_fault", "calls_parse_error"),
     Column("success_rate_pct", Float, nullable=False),
-    Column("avg_latency_ms", Float),
-    Column("max_latency_ms", Float),
+    *nullable(Float, "avg_latency_ms", "max_latency_ms"),
     Column("bytes_received", Count, nullable=False),
     Column("status", String(8), nullable=False),  # green | yellow | red
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 metric_online_filing_rate = Table(
     "metric_online_filing_rate", metadata,
-    Column("unit_level", String(16), primary_key=True),  # nation | province
-    Column("unit_code", String(8), primary_key=True),  # 'VN' for the nation, else GSO province code
-    Column("period_start", Date, primary_key=True),
-    Column("period_end", Date, primary_key=True),
-    Column("unit_name", String(128), nullable=False),
-    Column("dossiers_received", Count, nullable=False),
-    Column("dossiers_online", Count, nullable=False),
-    Column("dossiers_direct", Count, nullable=False),
-    Column("dossiers_postal", Count, nullable=False),
-    Column("dossiers_no_channel", Count, nullable=False),
-    Column("online_rate_pct", Float),  # NULL when nothing was received
-    Column("computed_at", UTC, nullable=False),
-    Column("dossiers_quarantined_included", Count, nullable=False, server_default="0"),  # of dossiers_received
+    *unit_period_key(),
+    *online_filing_counts(),
 )
 
 # Additive daily facts of the online filing rate: any date range is a SUM over days (docs/metrics.md).
@@ -589,23 +599,13 @@ metric_online_filing_daily = Table(
     Column("breakdown", String(16), primary_key=True),  # all | procedure | field
     Column("breakdown_code", String(64), primary_key=True),  # '' for all; procedure or field code
     Column("province_code", String(8)),  # the unit's province (NULL for the nation; unknown codes as received)
-    Column("unit_name", String(128), nullable=False),
-    Column("dossiers_received", Count, nullable=False),
-    Column("dossiers_online", Count, nullable=False),
-    Column("dossiers_direct", Count, nullable=False),
-    Column("dossiers_postal", Count, nullable=False),
-    Column("dossiers_no_channel", Count, nullable=False),
-    Column("online_rate_pct", Float),  # NULL when nothing was received
-    Column("computed_at", UTC, nullable=False),
-    # Of dossiers_received: dossiers in quarantine for a defect outside these inputs (dossier_metric_input)
-    Column("dossiers_quarantined_included", Count, nullable=False, server_default="0"),
-    # Direct and online dossiers by the level of their procedure in their commune at receipt (procedure_level)
-    Column("dossiers_online_capable", Count, nullable=False, server_default="0"),  # at level 3 or 4
-    Column("dossiers_online_capable_online", Count, nullable=False, server_default="0"),  # of which online
-    Column("dossiers_full_process", Count, nullable=False, server_default="0"),  # at level 4
-    Column("dossiers_full_process_online", Count, nullable=False, server_default="0"),  # of which online
-    Column("dossiers_level_unknown", Count, nullable=False, server_default="0"),  # no level read for the pair
-    Column("dossiers_level_read_later", Count, nullable=False, server_default="0"),  # level from a read after receipt
+    *online_filing_counts(),
+    # Direct and online dossiers by the level of their procedure in their commune at receipt (procedure_level):
+    # at level 3 or 4, of which online; at level 4, of which online; no level read for the pair; the level
+    # taken from a read after receipt. Added to a table that held rows, hence the server default.
+    *not_null(Count, "dossiers_online_capable", "dossiers_online_capable_online", "dossiers_full_process",
+              "dossiers_full_process_online", "dossiers_level_unknown", "dossiers_level_read_later",
+              server_default="0"),
     Column("online_capable_rate_pct", Float),  # the rate within online-capable procedures; NULL when none
     Column("full_process_rate_pct", Float),  # indicator 3.4; NULL when none at level 4
 )
@@ -617,10 +617,9 @@ metric_readiness_criterion = Table(
     Column("unit_level", String(16), primary_key=True),  # nation | province
     Column("unit_code", String(8), primary_key=True),  # 'VN' or GSO province code
     Column("criterion", String(32), primary_key=True),
-    Column("communes", Integer, nullable=False),
-    Column("communes_meeting", Integer, nullable=False),
+    *not_null(Integer, "communes", "communes_meeting"),
     Column("meeting_pct", Float),  # of the unit's communes; NULL when it has none
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # What each metric's last publish saw of a day's inputs: a day is recomputed only when this changed.
@@ -639,15 +638,13 @@ dossier_day_facts = Table(
     "dossier_day_facts", metadata,
     Column("day", Date, primary_key=True),  # receipt day
     Column("province_code", String(2), primary_key=True),
-    *[Column(name, Count, nullable=False) for name in (
-        "total", "online", "direct", "postal", "no_channel", "paid_online", "payment_synced", "digitised",
-        "reusing", "from_store", "vneid")],
+    *not_null(Count, "total", "online", "direct", "postal", "no_channel", "paid_online", "payment_synced",
+              "digitised", "reusing", "from_store", "vneid"),
 )
 component_day_facts = Table(
     "component_day_facts", metadata,
     Column("day", Date, primary_key=True),  # the dossier's receipt day
-    Column("procedure_code", String(64), primary_key=True),
-    Column("component_code", String(64), primary_key=True),
+    *component_key(),
     Column("submitted", Count, nullable=False),  # attachments submitted as files
     Column("replaced", Count, nullable=False),  # attachments filled from data
 )
@@ -660,63 +657,44 @@ metric_connection_health_endpoint = Table(
     Column("grain", String(8), primary_key=True),  # hour | day
     Column("day", Date, primary_key=True),  # local day
     Column("hour", SmallInteger, primary_key=True),  # local hour for grain 'hour'; 0 for grain 'day'
-    Column("calls", Count, nullable=False),
-    Column("calls_ok", Count, nullable=False),
-    Column("calls_http_4xx", Count, nullable=False),
-    Column("calls_http_5xx", Count, nullable=False),
-    Column("calls_timeout", Count, nullable=False),
-    Column("calls_reset", Count, nullable=False),
-    Column("calls_soap_fault", Count, nullable=False),
-    Column("calls_parse_error", Count, nullable=False),
-    Column("calls_other", Count, nullable=False),  # any other outcome (circuit_open, …)
+    # calls_other: any other outcome (circuit_open, …)
+    *not_null(Count, "calls", "calls_ok", "calls_http_4xx", "calls_http_5xx", "calls_timeout", "calls_reset",
+              "calls_soap_fault", "calls_parse_error", "calls_other"),
     Column("success_rate_pct", Float),  # NULL when there was no call
-    Column("latency_p50_ms", Float),
-    Column("latency_p95_ms", Float),
-    Column("max_latency_ms", Float),
+    *nullable(Float, "latency_p50_ms", "latency_p95_ms", "max_latency_ms"),
     Column("last_success_at", UTC),
     Column("status", String(8)),  # green | yellow | red; NULL when there was no call
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # Per system: when it last answered and how fresh the data the hub holds from it is.
 metric_source_freshness = Table(
     "metric_source_freshness", metadata,
     Column("system", String(64), primary_key=True),
-    Column("last_call_at", UTC),
-    Column("last_success_at", UTC),
+    *nullable(UTC, "last_call_at", "last_success_at"),
     Column("records_held", Count, nullable=False),
-    Column("newest_record_at", UTC),
-    Column("last_loaded_at", UTC),
+    *nullable(UTC, "newest_record_at", "last_loaded_at"),
     Column("data_lag_s", Float),
     Column("status", String(8), nullable=False),  # green | yellow | red
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # The portal's reported aggregates beside what the hub's copy of its dossiers adds up to.
 metric_portal_consistency = Table(
     "metric_portal_consistency", metadata,
     Column("province_code", String(2), primary_key=True),
-    Column("period_start", Date, primary_key=True),
-    Column("period_end", Date, primary_key=True),
+    *period_key(),
     Column("portal_as_of", UTC),
-    Column("portal_total", Count),
-    Column("portal_online", Count),
-    Column("portal_direct", Count),
-    Column("portal_postal", Count),
+    *nullable(Count, "portal_total", "portal_online", "portal_direct", "portal_postal"),
     Column("portal_ratio_pct", Float),
-    Column("hub_total", Count, nullable=False),
-    Column("hub_online", Count, nullable=False),
-    Column("hub_direct", Count, nullable=False),
-    Column("hub_postal", Count, nullable=False),
-    Column("hub_no_channel", Count, nullable=False),
+    *not_null(Count, "hub_total", "hub_online", "hub_direct", "hub_postal", "hub_no_channel"),
     Column("hub_ratio_pct", Float),
     Column("total_difference", Count),  # hub − portal
     Column("online_difference", Count),
     Column("status", String(8), nullable=False),  # green | yellow | red
     Column("likely_cause", String(64)),
-    Column("computed_at", UTC, nullable=False),
-    # Of hub_total: dossiers in quarantine for a defect outside their metric inputs (dossier_metric_input)
-    Column("hub_quarantined_included", Count, nullable=False, server_default="0"),
+    computed_at(),
+    quarantined_included("hub_quarantined_included"),  # of hub_total
 )
 
 # Dossier reduction per local day and unit (nation, province, commune, procedure): additive counts.
@@ -727,45 +705,32 @@ metric_dossier_reduction_day = Table(
     Column("unit_code", String(64), primary_key=True),
     Column("unit_name", Text),
     Column("unit_known", Boolean, nullable=False),  # False: a code the reference data does not know
-    Column("dossiers_received", Count, nullable=False),
-    Column("dossiers_reusing_data", Count, nullable=False),
-    Column("dossiers_with_avoidable", Count, nullable=False),
-    Column("attachments", Count, nullable=False),
-    Column("attachments_replaceable", Count, nullable=False),
-    Column("attachments_avoidable", Count, nullable=False),
-    Column("attachments_avoidable_verified", Count, nullable=False),
-    Column("attachments_outside_list", Count, nullable=False),
-    Column("reuse_rate_pct", Float),
-    Column("avoidable_pct", Float),
-    Column("outside_list_pct", Float),
-    Column("computed_at", UTC, nullable=False),
+    *not_null(Count, "dossiers_received", "dossiers_reusing_data", "dossiers_with_avoidable", "attachments",
+              "attachments_replaceable", "attachments_avoidable", "attachments_avoidable_verified",
+              "attachments_outside_list"),
+    *nullable(Float, "reuse_rate_pct", "avoidable_pct", "outside_list_pct"),
+    computed_at(),
 )
 
 # Per procedure component: can a connected database replace it, and does the portal already do so.
 metric_procedure_component_reduction = Table(
     "metric_procedure_component_reduction", metadata,
-    Column("procedure_code", String(64), primary_key=True),
-    Column("component_code", String(64), primary_key=True),
-    Column("procedure_name", Text, nullable=False),
-    Column("component_name", Text, nullable=False),
-    Column("replaceable_by", String(64)),
+    *component_key(),
+    *not_null(Text, "procedure_name", "component_name"),
+    Column("replaceable_by", String(64)),  # the database whose data can replace it (procedure_component)
     Column("replaced_by_result_code", String(64)),
-    Column("attachments_submitted", Count, nullable=False),
-    Column("attachments_replaced", Count, nullable=False),
+    *not_null(Count, "attachments_submitted", "attachments_replaced"),
     Column("portal_replaces", Boolean, nullable=False),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # Progress toward the national target of procedures whose components are replaced by data.
 metric_dossier_reduction_progress = Table(
     "metric_dossier_reduction_progress", metadata,
     Column("as_of_date", Date, primary_key=True),
-    Column("procedures", Integer, nullable=False),
-    Column("procedures_replaceable", Integer, nullable=False),
-    Column("procedures_replacing", Integer, nullable=False),
-    Column("target_procedures", Integer, nullable=False),
+    *not_null(Integer, "procedures", "procedures_replaceable", "procedures_replacing", "target_procedures"),
     Column("target_progress_pct", Float, nullable=False),
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )
 
 # Decision 766 indicators per province (and the nation, 'VN') and month, beside the portal's own figures.
@@ -777,17 +742,14 @@ metric_decision766 = Table(
     Column("unit_name", String(128)),
     Column("unit_known", Boolean, nullable=False),
     Column("indicator_no", String(8), nullable=False),
-    Column("numerator", Count),
-    Column("denominator", Count),
+    *nullable(Count, "numerator", "denominator"),
     Column("rate_pct", Float),
-    Column("portal_numerator", Count),
-    Column("portal_denominator", Count),
+    *nullable(Count, "portal_numerator", "portal_denominator"),
     Column("portal_rate_pct", Float),
     Column("difference_pct", Float),  # rate_pct − portal_rate_pct
     Column("likely_cause", String(64)),
-    Column("computed_at", UTC, nullable=False),
-    # Of the counts: dossiers in quarantine for a defect outside their metric inputs (1.4 and 3.3 only)
-    Column("dossiers_quarantined_included", Count, nullable=False, server_default="0"),
+    computed_at(),
+    quarantined_included("dossiers_quarantined_included"),  # of the counts of indicators 1.4 and 3.3 only
 )
 
 metric_online_service_level = Table(
@@ -800,12 +762,10 @@ metric_online_service_level = Table(
     Column("reported", Boolean, nullable=False),  # the portal gave this unit's counts that day
     Column("period_start", Date),
     Column("portal_as_of", UTC),
-    Column("procedures", Integer),
-    Column("procedures_partial", Integer),
-    Column("procedures_full", Integer),
+    *nullable(Integer, "procedures", "procedures_partial", "procedures_full"),
     Column("procedures_online", Integer),  # partial + full
     Column("full_online_pct", Float),  # indicator 3.1, full-process variant
     Column("partial_online_pct", Float),
     Column("online_pct", Float),  # indicator 3.1: partial or full
-    Column("computed_at", UTC, nullable=False),
+    computed_at(),
 )

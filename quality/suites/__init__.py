@@ -50,6 +50,40 @@ def tagged(expectation: gx.expectations.Expectation, dimension: str, vi: str, en
     return expectation
 
 
+# Stand-ins typed to get past a required field: not a value.
+PLACEHOLDERS = ["N/A", "NA", "0", "00000", "000000", "Chưa có", "chua co", "-", ""]
+# The heat-map colours the monitoring system's statuses take.
+STATUS_COLOURS = ["green", "yellow", "red"]
+
+
+def present(column: str, vi: str, en: str, *, action_vi: str = "", action_en: str = "",
+            **kwargs) -> gx.expectations.Expectation:
+    """Đủ: the column is filled in (in at least a share ``mostly`` of the rows, when given)."""
+    return tagged(gx.expectations.ExpectColumnValuesToNotBeNull(column=column, **kwargs), "du", vi, en,
+                  action_vi=action_vi, action_en=action_en)
+
+
+def no_rows_where(query: str, dimension: str, vi: str, en: str, *, action_vi: str = "",
+                  action_en: str = "") -> gx.expectations.Expectation:
+    """Every row the query (``SELECT * FROM {batch} WHERE …``) finds fails; quality/sql_checks.py counts them."""
+    return tagged(gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=query), dimension, vi, en,
+                  action_vi=action_vi, action_en=action_en)
+
+
+def not_placeholder(column: str, vi: str, en: str, *, action_vi: str = "",
+                    action_en: str = "") -> gx.expectations.Expectation:
+    """Sạch: the column holds a real value, not one of the PLACEHOLDERS."""
+    return tagged(gx.expectations.ExpectColumnValuesToNotBeInSet(column=column, value_set=PLACEHOLDERS), "sach",
+                  vi, en, action_vi=action_vi, action_en=action_en)
+
+
+def status_colour(column: str, vi: str, en: str, *, action_vi: str = "",
+                  action_en: str = "") -> gx.expectations.Expectation:
+    """Đúng: a reported status is one of the STATUS_COLOURS."""
+    return tagged(gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=STATUS_COLOURS), "dung",
+                  vi, en, action_vi=action_vi, action_en=action_en)
+
+
 def day_of(timestamp: ColumnElement) -> ColumnElement:
     """The (UTC) date of a stored timestamp, as a DATE on SQLite and PostgreSQL: datasets without a day
     column of their own are partitioned by the day they were last updated."""

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import great_expectations as gx
 
-from quality.suites import DatasetSuite, tagged
+from quality.suites import DatasetSuite, no_rows_where, not_placeholder, present, tagged
 
 SUITE_NAME = "dossier_dung_du_sach_song"
 FRESHNESS = timedelta(hours=26)  # a daily sync plus slack
@@ -27,8 +27,6 @@ PROCEDURE_NOT_IN_CATALOGUE = ("SELECT * FROM {batch} WHERE procedure_code NOT IN
                               "AND EXISTS (SELECT 1 FROM procedure)")
 DOSSIER_NUMBER = r"^H\d{2}(?:\.[0-9A-Za-z]+)*-\d{6}-\d{4,}$"
 
-
-PLACEHOLDERS = ["N/A", "NA", "0", "00000", "000000", "Chưa có", "chua co", "-", ""]
 _e = tagged
 
 
@@ -67,28 +65,24 @@ def dossier_expectations(now: datetime) -> list:
            "Không có thời điểm cập nhật trong tương lai", "No update time lies in the future",
            action_vi="Kiểm tra đồng hồ máy chủ và ngày nhập trên hệ thống của tỉnh.",
            action_en="Check the clock and the dates entered in the province's system."),
-        _e(E.ExpectColumnValuesToNotBeNull(column="commune_code"), "du",
-           "Hồ sơ có mã xã tiếp nhận", "The receiving commune is known",
-           action_vi="Ghi mã xã (mã đơn vị hành chính sau sắp xếp) nơi tiếp nhận hồ sơ.",
-           action_en="Record the receiving commune's code (post-merger units)."),
-        _e(E.UnexpectedRowsExpectation(unexpected_rows_query=PRE_MERGER_COMMUNE), "dung",
-           "Hồ sơ tiếp nhận từ 01/7/2025 mang mã xã của đơn vị hành chính mới",
-           "Dossiers received from 1 July 2025 carry a commune code of the new units",
-           action_vi="Cập nhật danh mục đơn vị hành chính trên hệ thống của tỉnh theo sắp xếp từ 01/7/2025.",
-           action_en="Update the province system's unit list to the units in force since 1 July 2025."),
-        _e(E.UnexpectedRowsExpectation(unexpected_rows_query=PROCEDURE_NOT_IN_CATALOGUE), "du",
-           "Thủ tục của hồ sơ có trong Cơ sở dữ liệu thủ tục hành chính quốc gia",
-           "The dossier's procedure is in the national procedure catalogue",
-           action_vi="Dùng mã thủ tục đã công bố trên Cơ sở dữ liệu quốc gia về thủ tục hành chính.",
-           action_en="Use the procedure code published in the national procedure catalogue."),
-        _e(E.ExpectColumnValuesToNotBeNull(column="procedure_code"), "du",
-           "Hồ sơ có mã thủ tục hành chính", "The procedure code is present",
-           action_vi="Gắn hồ sơ với mã TTHC trong CSDL quốc gia về TTHC.",
-           action_en="Link the dossier to its procedure code in the national catalogue."),
-        _e(E.ExpectColumnValuesToNotBeNull(column="due_at", mostly=0.95), "du",
-           "Hồ sơ có ngày hẹn trả (≥ 95 %)", "Dossiers carry a due date (at least 95 %)",
-           action_vi="Ghi ngày hẹn trả kết quả trên phiếu tiếp nhận.",
-           action_en="Record the promised return date on the receipt."),
+        present("commune_code", "Hồ sơ có mã xã tiếp nhận", "The receiving commune is known",
+                action_vi="Ghi mã xã (mã đơn vị hành chính sau sắp xếp) nơi tiếp nhận hồ sơ.",
+                action_en="Record the receiving commune's code (post-merger units)."),
+        no_rows_where(PRE_MERGER_COMMUNE, "dung", "Hồ sơ tiếp nhận từ 01/7/2025 mang mã xã của đơn vị hành chính mới",
+                      "Dossiers received from 1 July 2025 carry a commune code of the new units",
+                      action_vi="Cập nhật danh mục đơn vị hành chính trên hệ thống của tỉnh theo sắp xếp từ 01/7/2025.",
+                      action_en="Update the province system's unit list to the units in force since 1 July 2025."),
+        no_rows_where(PROCEDURE_NOT_IN_CATALOGUE, "du",
+                      "Thủ tục của hồ sơ có trong Cơ sở dữ liệu thủ tục hành chính quốc gia",
+                      "The dossier's procedure is in the national procedure catalogue",
+                      action_vi="Dùng mã thủ tục đã công bố trên Cơ sở dữ liệu quốc gia về thủ tục hành chính.",
+                      action_en="Use the procedure code published in the national procedure catalogue."),
+        present("procedure_code", "Hồ sơ có mã thủ tục hành chính", "The procedure code is present",
+                action_vi="Gắn hồ sơ với mã TTHC trong CSDL quốc gia về TTHC.",
+                action_en="Link the dossier to its procedure code in the national catalogue."),
+        present("due_at", "Hồ sơ có ngày hẹn trả (≥ 95 %)", "Dossiers carry a due date (at least 95 %)", mostly=0.95,
+                action_vi="Ghi ngày hẹn trả kết quả trên phiếu tiếp nhận.",
+                action_en="Record the promised return date on the receipt."),
         _e(E.ExpectColumnValuesToBeUnique(column="dossier_id"), "sach",
            "Mã hồ sơ không trùng lặp", "Dossier numbers are unique", critical=True,
            action_vi="Mỗi hồ sơ một mã duy nhất; gộp hoặc xoá bản trùng.",
@@ -98,22 +92,20 @@ def dossier_expectations(now: datetime) -> list:
            "Dossier numbers follow {unit}-{yyMMdd}-{sequence}",
            action_vi="Cấp mã hồ sơ theo định dạng {mã đơn vị}-{yyMMdd}-{số thứ tự} của Cổng DVC quốc gia.",
            action_en="Number dossiers as {unit}-{yyMMdd}-{sequence}."),
-        _e(E.ExpectColumnValuesToNotBeInSet(column="procedure_code", value_set=PLACEHOLDERS), "sach",
-           "Mã thủ tục không phải giá trị giữ chỗ (\"N/A\", \"0\", \"Chưa có\")",
-           "The procedure code is not a placeholder (\"N/A\", \"0\", \"Chưa có\")",
-           action_vi="Thay giá trị giữ chỗ bằng mã TTHC thật.",
-           action_en="Replace the placeholder with the real procedure code."),
+        not_placeholder("procedure_code", "Mã thủ tục không phải giá trị giữ chỗ (\"N/A\", \"0\", \"Chưa có\")",
+                        "The procedure code is not a placeholder (\"N/A\", \"0\", \"Chưa có\")",
+                        action_vi="Thay giá trị giữ chỗ bằng mã TTHC thật.",
+                        action_en="Replace the placeholder with the real procedure code."),
         _e(E.ExpectColumnValuesToBeInSet(column="text_nfc", value_set=[True]), "sach",
            "Văn bản (tên thủ tục, trích yếu, đơn vị xử lý) được mã hoá Unicode dựng sẵn (NFC)",
            "Free text (procedure name, summary, handling unit) is Unicode NFC",
            action_vi="Dùng bảng mã Unicode dựng sẵn (NFC) trên hệ thống của tỉnh; chuyển đổi dữ liệu cũ "
                      "được gõ bằng Unicode tổ hợp.",
            action_en="Store text as precomposed Unicode (NFC) in the province's system; convert old entries."),
-        _e(E.UnexpectedRowsExpectation(unexpected_rows_query=OVERDUE_WITHOUT_UPDATE), "song",
-           "Hồ sơ quá hạn trả mà không được cập nhật trạng thái từ ngày hẹn",
-           "Overdue dossiers carry a status update since their due date",
-           action_vi="Cập nhật tiến độ xử lý (gia hạn, xin lỗi, trả kết quả) cho hồ sơ đã quá hạn.",
-           action_en="Update overdue dossiers' progress (extension, apology letter, result)."),
+        no_rows_where(OVERDUE_WITHOUT_UPDATE, "song", "Hồ sơ quá hạn trả mà không được cập nhật trạng thái từ ngày hẹn",
+                      "Overdue dossiers carry a status update since their due date",
+                      action_vi="Cập nhật tiến độ xử lý (gia hạn, xin lỗi, trả kết quả) cho hồ sơ đã quá hạn.",
+                      action_en="Update overdue dossiers' progress (extension, apology letter, result)."),
         _e(E.ExpectColumnMaxToBeBetween(column="loaded_at", min_value=now - FRESHNESS, max_value=now), "song",
            "Dữ liệu được đồng bộ trong vòng 26 giờ qua", "Data was synchronised within the last 26 hours",
            action_vi="Kiểm tra kết nối đồng bộ của tỉnh với Cổng DVC quốc gia trước 16:00 hằng ngày.",

@@ -6,8 +6,7 @@ from datetime import datetime
 import great_expectations as gx
 from sqlalchemy import and_, case, select
 
-from quality.suites import DatasetSuite, Tables, day_of, tagged
-from quality.suites.dossiers import PLACEHOLDERS
+from quality.suites import DatasetSuite, Tables, day_of, not_placeholder, present, tagged
 
 E = gx.expectations
 CATALOGUE_FIX = ("Cơ quan công bố TTHC cập nhật thủ tục trên CSDL quốc gia về TTHC; Cổng DVC quốc gia đồng bộ lại.")
@@ -39,10 +38,9 @@ def attachment_expectations(now: datetime) -> list:
                "Attached components are in the procedure's published component list",
                action_vi="Chọn thành phần hồ sơ theo danh mục đã công bố của thủ tục, không tự đặt mã.",
                action_en="Use the procedure's published component codes, never local ones."),
-        tagged(E.ExpectColumnValuesToNotBeNull(column="component_code"), "du",
-               "Tệp đính kèm có mã thành phần hồ sơ", "Attachments name their component",
-               action_vi="Gắn mỗi tệp đính kèm với mã thành phần hồ sơ.",
-               action_en="Link every attached file to its component code."),
+        present("component_code", "Tệp đính kèm có mã thành phần hồ sơ", "Attachments name their component",
+                action_vi="Gắn mỗi tệp đính kèm với mã thành phần hồ sơ.",
+                action_en="Link every attached file to its component code."),
         tagged(E.ExpectColumnValuesToBeInSet(column="reuse_state", value_set=[0, 1, 2]), "sach",
                "Trạng thái tái sử dụng dữ liệu thuộc danh mục 0–2", "Data reuse state is 0, 1 or 2",
                action_vi="Ghi trạng thái tái sử dụng đúng danh mục của Cổng DVC quốc gia.",
@@ -61,11 +59,10 @@ def procedure_expectations(now: datetime) -> list:
                "dung", "Mã TTHC đúng cấu trúc của CSDL quốc gia về TTHC",
                "Procedure codes follow the national catalogue's structure", action_vi=CATALOGUE_FIX,
                action_en=CATALOGUE_FIX_EN),
-        tagged(E.ExpectColumnValuesToNotBeNull(column="field_code"), "du", "Thủ tục có mã lĩnh vực",
-               "Procedures name their field", action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
-        tagged(E.ExpectColumnValuesToNotBeInSet(column="name", value_set=PLACEHOLDERS), "sach",
-               "Tên thủ tục không phải giá trị giữ chỗ", "Procedure names are not placeholders",
-               action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
+        present("field_code", "Thủ tục có mã lĩnh vực", "Procedures name their field",
+                action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
+        not_placeholder("name", "Tên thủ tục không phải giá trị giữ chỗ", "Procedure names are not placeholders",
+                        action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
     ]
 
 
@@ -84,12 +81,10 @@ def component_expectations(now: datetime) -> list:
         tagged(E.ExpectColumnValuesToBeBetween(column="copies", min_value=0, max_value=20), "sach",
                "Số bản sao của thành phần hồ sơ trong khoảng 0–20", "Copies required are within 0–20",
                action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
-        tagged(E.ExpectColumnValuesToNotBeInSet(column="name", value_set=PLACEHOLDERS), "sach",
-               "Tên thành phần hồ sơ không phải giá trị giữ chỗ", "Component names are not placeholders",
-               action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
-        tagged(E.ExpectColumnValuesToNotBeNull(column="source"), "du",
-               "Thành phần hồ sơ thuộc một thủ tục có trong danh mục", "Components belong to a catalogued procedure",
-               action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
+        not_placeholder("name", "Tên thành phần hồ sơ không phải giá trị giữ chỗ",
+                        "Component names are not placeholders", action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
+        present("source", "Thành phần hồ sơ thuộc một thủ tục có trong danh mục",
+                "Components belong to a catalogued procedure", action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
     ]
 
 

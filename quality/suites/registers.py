@@ -7,7 +7,7 @@ from datetime import datetime
 import great_expectations as gx
 from sqlalchemy import func, select
 
-from quality.suites import DatasetSuite, Tables, day_of, tagged
+from quality.suites import DatasetSuite, Tables, day_of, no_rows_where, present, tagged
 
 E = gx.expectations
 # Names are dropped as personal data; the mapping keeps "<name field>__nfc": "False" in the attribute
@@ -35,23 +35,19 @@ def _register_expectations(register_vi: str, register_en: str, event_vi: str, ev
                    "The person is identified by a 12-digit personal ID",
                    action_vi="Thay số CMND 9 số bằng số định danh cá nhân 12 số. " + fix_vi,
                    action_en="Replace 9-digit ID cards with the 12-digit personal ID. " + fix_en),
-            tagged(E.ExpectColumnValuesToNotBeNull(column="commune_code"), "du",
-                   "Bản ghi có mã xã hợp lệ (đơn vị hành chính sau sắp xếp)",
-                   "The record names a valid (post-merger) commune",
-                   action_vi="Cập nhật mã xã theo danh mục đơn vị hành chính mới. " + fix_vi,
-                   action_en="Use the post-merger commune codes. " + fix_en),
-            tagged(E.ExpectColumnValuesToNotBeNull(column="event_date"), "du",
-                   f"Bản ghi có {event_vi}", f"The record carries its {event_en}",
-                   action_vi=fix_vi, action_en=fix_en),
-            tagged(E.UnexpectedRowsExpectation(unexpected_rows_query=NAMES_NOT_NFC), "sach",
-                   "Họ tên được mã hoá Unicode dựng sẵn (NFC)", "Names are Unicode NFC",
-                   action_vi="Dùng bảng mã Unicode dựng sẵn (NFC) trên hệ thống của ngành; chuyển đổi dữ liệu "
-                             "cũ được gõ bằng Unicode tổ hợp. " + fix_vi,
-                   action_en="Store names as precomposed Unicode (NFC); convert old entries. " + fix_en),
-            tagged(E.UnexpectedRowsExpectation(unexpected_rows_query=(
-                "SELECT * FROM {batch} WHERE event_date IS NOT NULL AND event_date < '1900-01-01'")), "sach",
-                   f"{event_vi.capitalize()} không trước năm 1900", f"The {event_en} is not before 1900",
-                   action_vi=fix_vi, action_en=fix_en),
+            present("commune_code", "Bản ghi có mã xã hợp lệ (đơn vị hành chính sau sắp xếp)",
+                    "The record names a valid (post-merger) commune",
+                    action_vi="Cập nhật mã xã theo danh mục đơn vị hành chính mới. " + fix_vi,
+                    action_en="Use the post-merger commune codes. " + fix_en),
+            present("event_date", f"Bản ghi có {event_vi}", f"The record carries its {event_en}",
+                    action_vi=fix_vi, action_en=fix_en),
+            no_rows_where(NAMES_NOT_NFC, "sach", "Họ tên được mã hoá Unicode dựng sẵn (NFC)", "Names are Unicode NFC",
+                          action_vi="Dùng bảng mã Unicode dựng sẵn (NFC) trên hệ thống của ngành; chuyển đổi dữ liệu "
+                                    "cũ được gõ bằng Unicode tổ hợp. " + fix_vi,
+                          action_en="Store names as precomposed Unicode (NFC); convert old entries. " + fix_en),
+            no_rows_where("SELECT * FROM {batch} WHERE event_date IS NOT NULL AND event_date < '1900-01-01'", "sach",
+                          f"{event_vi.capitalize()} không trước năm 1900", f"The {event_en} is not before 1900",
+                          action_vi=fix_vi, action_en=fix_en),
         ]
     return expectations
 
@@ -77,24 +73,21 @@ def verification_expectations(now: datetime) -> list:
     ]
 
 
-LAND_SUITE = DatasetSuite(
-    dataset="land_parcel", name="land_parcel_dung_du_sach_song", partition_column="record_date",
-    change_column="loaded_at", expectations=_register_expectations(
-        "đất đai", "land registry", "ngày cấp giấy chứng nhận", "certificate date"),
-    selection=_records_of("land_registry"), key_column="record_key",
-    quarantine_streams=(("land_registry", "thua_dat"),))
-CIVIL_STATUS_SUITE = DatasetSuite(
-    dataset="civil_status_event", name="civil_status_event_dung_du_sach_song", partition_column="record_date",
-    change_column="loaded_at", expectations=_register_expectations(
-        "hộ tịch", "civil status", "ngày xảy ra sự kiện", "event date"),
-    selection=_records_of("civil_status"), key_column="record_key",
-    quarantine_streams=(("civil_status", "hotich"),))
-INSURANCE_SUITE = DatasetSuite(
-    dataset="insurance_participant", name="insurance_participant_dung_du_sach_song", partition_column="record_date",
-    change_column="loaded_at", expectations=_register_expectations(
-        "bảo hiểm xã hội", "social insurance", "ngày bắt đầu tham gia", "participation start date"),
-    selection=_records_of("social_insurance"), key_column="record_key",
-    quarantine_streams=(("social_insurance", "tham_gia_bhxh"),))
+def _register_suite(dataset: str, source: str, stream: str, register_vi: str, register_en: str, event_vi: str,
+                    event_en: str) -> DatasetSuite:
+    """A register's dataset: its source's rows of sectoral_record, read from ``stream``, dated by the event."""
+    return DatasetSuite(
+        dataset=dataset, name=f"{dataset}_dung_du_sach_song", partition_column="record_date",
+        change_column="loaded_at", expectations=_register_expectations(register_vi, register_en, event_vi, event_en),
+        selection=_records_of(source), key_column="record_key", quarantine_streams=((source, stream),))
+
+
+LAND_SUITE = _register_suite("land_parcel", "land_registry", "thua_dat",
+                             "đất đai", "land registry", "ngày cấp giấy chứng nhận", "certificate date")
+CIVIL_STATUS_SUITE = _register_suite("civil_status_event", "civil_status", "hotich",
+                                     "hộ tịch", "civil status", "ngày xảy ra sự kiện", "event date")
+INSURANCE_SUITE = _register_suite("insurance_participant", "social_insurance", "tham_gia_bhxh", "bảo hiểm xã hội",
+                                  "social insurance", "ngày bắt đầu tham gia", "participation start date")
 VERIFICATION_SUITE = DatasetSuite(
     dataset="citizen_verification", name="citizen_verification_dung_du_sach_song", partition_column="verified_date",
     change_column="loaded_at", expectations=verification_expectations, selection=verification_outcomes,
