@@ -102,6 +102,9 @@ def store_batch(engine: Engine, *, load_id: str, batch_no: int, source: str, bat
             # The batch and its checkpoint commit or vanish together, so a server crash that loses
             # the last few commits loses nothing a re-run does not read again: no WAL flush wait.
             conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            # A batch's statements touch a page of rows by key: compiling them (JIT, chosen from the
+            # table-wide estimates of the staging joins) costs more than it saves.
+            conn.exec_driver_sql("SET LOCAL jit = off")
         if batch.raw_keys:
             conn.execute(insert(raw_batch).values(
                 load_id=load_id, batch_no=batch_no, source=source, stream=batch.stream, partition=batch.partition,
