@@ -6,6 +6,8 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Mapping
 
+import pytest
+
 from sandbox import people
 from sandbox.defects import RecordShape, get_path
 from sandbox.stack import SandboxStack
@@ -33,6 +35,28 @@ def portal_with_faults(rates: Mapping[str, float]):
         for fault, rate in rates.items():
             stack.faults["dvc_portal"].set(fault, rate)
         yield stack
+
+
+def fault_switch_fixtures(system: str, running_name: str, name: str):
+    """Fixture ``running_name``: a demo sandbox of the module's own, started once; fixture ``name``: that
+    sandbox with every fault switch of ``system`` off and an empty ledger before and after each test.
+    The test module assigns both fixtures returned, so pytest finds them there."""
+
+    @pytest.fixture(scope="module", name=running_name)
+    def running():
+        with SandboxStack("demo") as stack:
+            yield stack
+
+    @pytest.fixture(name=name)
+    def switched_off(request):
+        stack = request.getfixturevalue(running_name)
+        stack.faults[system].clear()
+        stack.ledger.reset()
+        yield stack
+        stack.faults[system].clear()
+        stack.ledger.reset()
+
+    return running, switched_off
 
 
 def changed_keys(served: dict, clean: dict) -> set:

@@ -15,6 +15,7 @@ from hub import pipeline
 from hub.warehouse.schema import batch_reconciliation
 from mappings.engine import MAPPINGS_DIR, Mapping, MappingError
 from sandbox.scenario import SCENARIO_DIR, ScenarioError, load_scenario
+from tests.declaration_helpers import misspelt_copy
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,21 +32,13 @@ def test_every_shipped_scenario_loads(scenario):
     assert load_scenario(scenario).total_dossiers > 0
 
 
-def _misspell(tmp_path: Path, source: Path, right: str, wrong: str) -> Path:
-    text = source.read_text(encoding="utf-8")
-    assert right in text
-    path = tmp_path / source.name
-    path.write_text(text.replace(right, wrong, 1), encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize("right, wrong, place, meant", [
     ("    records_field:", "    recrods_field:", "sources.land_registry.rest", "records_field"),
     ("cursor_param: cursor", "cursor_parm: cursor", "paging.cursor", "cursor_param"),
     ("    key_column:", "    key_colum:", "sources.social_insurance.sql", "key_column"),
 ])
 def test_a_misspelt_source_key_fails_naming_file_key_and_nearest(tmp_path, right, wrong, place, meant):
-    path = _misspell(tmp_path, DECLARATIONS, right, wrong)
+    path = misspelt_copy(tmp_path, DECLARATIONS, right, wrong)
     with pytest.raises(DeclarationError) as caught:
         read_declarations(path)
     message = str(caught.value)
@@ -54,16 +47,16 @@ def test_a_misspelt_source_key_fails_naming_file_key_and_nearest(tmp_path, right
 
 
 def test_an_unknown_source_kind_or_paginator_is_refused(tmp_path):
-    path = _misspell(tmp_path, DECLARATIONS, "kind: rest\n", "kind: rest_pages\n")
+    path = misspelt_copy(tmp_path, DECLARATIONS, "kind: rest\n", "kind: rest_pages\n")
     with pytest.raises(DeclarationError, match="rest_pages"):
         read_declarations(path)
-    path = _misspell(tmp_path, DECLARATIONS, "type: cursor", "type: cursors")
+    path = misspelt_copy(tmp_path, DECLARATIONS, "type: cursor", "type: cursors")
     with pytest.raises(DeclarationError, match="cursors"):
         read_declarations(path)
 
 
 def test_a_misspelt_mapping_key_fails_naming_file_key_and_nearest(tmp_path):
-    path = _misspell(tmp_path, MAPPINGS_DIR / "land_registry_parcels.yaml", "record_key:", "recordkey:")
+    path = misspelt_copy(tmp_path, MAPPINGS_DIR / "land_registry_parcels.yaml", "record_key:", "recordkey:")
     with pytest.raises(MappingError) as caught:
         Mapping.load(path)
     assert str(path) in str(caught.value) and "did you mean 'record_key'?" in str(caught.value)
@@ -74,7 +67,7 @@ def test_a_misspelt_mapping_key_fails_naming_file_key_and_nearest(tmp_path):
     ("land_registry: {parcels:", "land_registry: {parcel:", "parcels"),
 ])
 def test_a_misspelt_scenario_key_fails_naming_file_key_and_nearest(tmp_path, right, wrong, meant):
-    path = _misspell(tmp_path, SCENARIO_DIR / "demo.yaml", right, wrong)
+    path = misspelt_copy(tmp_path, SCENARIO_DIR / "demo.yaml", right, wrong)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert str(path) in str(caught.value) and f"did you mean {meant!r}?" in str(caught.value)

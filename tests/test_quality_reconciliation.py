@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import insert, select
 
 from hub import pipeline
 from hub.warehouse.schema import dossier, dossier_metric_input, metric_data_quality, portal_reported_online, source_read
 from mappings.admin_units import load_admin_units
 from mappings.engine import MAPPINGS_DIR
-from sandbox.stack import SandboxStack
 from tests.dashboard_helpers import _system
+from tests.sandbox_faults import fault_switch_fixtures
 
 SYSTEM = "dvc_portal"
 ONLINE_TOTAL_CHECK = "The portal's reported aggregates equal what its dossiers add up to"
@@ -23,19 +22,8 @@ CHANNEL_SUM_CHECK = "The portal's channel sums (online, direct, postal) add up t
 NOT_RECEIVED = {1, 3}
 
 
-@pytest.fixture(scope="module")
-def portal():
-    """A portal of its own: the tests switch its faults on and off."""
-    with SandboxStack("demo") as stack:
-        yield stack
-
-
-@pytest.fixture
-def clean_portal(portal):
-    portal.faults[SYSTEM].clear()
-    portal.ledger.reset()
-    yield portal
-    portal.faults[SYSTEM].clear()
+# a portal of its own: the tests switch its faults on and off
+portal, clean_portal = fault_switch_fixtures(SYSTEM, "portal", "clean_portal")
 
 
 def _sync(stack, settings, source: str = "dvc_portal") -> pipeline.SyncReport:

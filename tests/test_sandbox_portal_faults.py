@@ -12,25 +12,13 @@ from connectors.base import HealthRecorder, SourceError
 from connectors.dvc_portal import DvcPortalConnector
 from sandbox.scenario import SCENARIO_DIR, load_scenario
 from sandbox.stack import SandboxStack
+from tests.sandbox_faults import fault_switch_fixtures
 from tests.sandbox_helpers import call, config_of, control, login, page_through
 
 SYSTEM = "dvc_portal"
 
 
-@pytest.fixture(scope="module")
-def running():
-    with SandboxStack("demo") as stack:
-        yield stack
-
-
-@pytest.fixture
-def stack(running):
-    """The module's stack with every switch off and an empty ledger, before and after each test."""
-    running.faults[SYSTEM].clear()
-    running.ledger.reset()
-    yield running
-    running.faults[SYSTEM].clear()
-    running.ledger.reset()
+running, stack = fault_switch_fixtures(SYSTEM, "running", "stack")
 
 
 def _procedures(stack, session, **kwargs) -> requests.Response:

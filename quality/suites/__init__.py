@@ -14,6 +14,8 @@ from typing import Callable, Mapping
 import great_expectations as gx
 from sqlalchemy import ColumnElement, Date, FromClause, Table, func
 
+from quality.suites.texts import Values, expectation_texts
+
 Tables = Mapping[str, Table]
 
 
@@ -41,12 +43,15 @@ class DatasetSuite:
         return tables[self.table or self.dataset]
 
 
-def tagged(expectation: gx.expectations.Expectation, dimension: str, vi: str, en: str, *, critical: bool = False,
-           action_vi: str = "", action_en: str = "") -> gx.expectations.Expectation:
-    """An expectation with its dimension, its plain descriptions, what the locality should do when it fails
-    and whether a failure stops publishing (``critical``)."""
-    expectation.meta = {"dimension": dimension, "description_vi": vi, "description_en": en, "critical": critical,
-                        "action_vi": action_vi, "action_en": action_en}
+def tagged(expectation: gx.expectations.Expectation, dimension: str, text: str, *, critical: bool = False,
+           values: Values | None = None) -> gx.expectations.Expectation:
+    """An expectation with its dimension, whether a failure stops publishing (``critical``) and, from
+    texts.yaml entry ``text`` (``${name}`` filled from ``values``), its plain descriptions and what the
+    locality should do when it fails."""
+    texts = expectation_texts(text, values)
+    expectation.meta = {"dimension": dimension, "description_vi": texts["description_vi"],
+                        "description_en": texts["description_en"], "critical": critical,
+                        "action_vi": texts["action_vi"], "action_en": texts["action_en"]}
     return expectation
 
 
@@ -56,32 +61,26 @@ PLACEHOLDERS = ["N/A", "NA", "0", "00000", "000000", "Chưa có", "chua co", "-"
 STATUS_COLOURS = ["green", "yellow", "red"]
 
 
-def present(column: str, vi: str, en: str, *, action_vi: str = "", action_en: str = "",
-            **kwargs) -> gx.expectations.Expectation:
+def present(column: str, text: str, *, values: Values | None = None, **kwargs) -> gx.expectations.Expectation:
     """Đủ: the column is filled in (in at least a share ``mostly`` of the rows, when given)."""
-    return tagged(gx.expectations.ExpectColumnValuesToNotBeNull(column=column, **kwargs), "du", vi, en,
-                  action_vi=action_vi, action_en=action_en)
+    return tagged(gx.expectations.ExpectColumnValuesToNotBeNull(column=column, **kwargs), "du", text, values=values)
 
 
-def no_rows_where(query: str, dimension: str, vi: str, en: str, *, action_vi: str = "",
-                  action_en: str = "") -> gx.expectations.Expectation:
+def no_rows_where(query: str, dimension: str, text: str, *,
+                  values: Values | None = None) -> gx.expectations.Expectation:
     """Every row the query (``SELECT * FROM {batch} WHERE …``) finds fails; quality/sql_checks.py counts them."""
-    return tagged(gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=query), dimension, vi, en,
-                  action_vi=action_vi, action_en=action_en)
+    return tagged(gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=query), dimension, text,
+                  values=values)
 
 
-def not_placeholder(column: str, vi: str, en: str, *, action_vi: str = "",
-                    action_en: str = "") -> gx.expectations.Expectation:
+def not_placeholder(column: str, text: str) -> gx.expectations.Expectation:
     """Sạch: the column holds a real value, not one of the PLACEHOLDERS."""
-    return tagged(gx.expectations.ExpectColumnValuesToNotBeInSet(column=column, value_set=PLACEHOLDERS), "sach",
-                  vi, en, action_vi=action_vi, action_en=action_en)
+    return tagged(gx.expectations.ExpectColumnValuesToNotBeInSet(column=column, value_set=PLACEHOLDERS), "sach", text)
 
 
-def status_colour(column: str, vi: str, en: str, *, action_vi: str = "",
-                  action_en: str = "") -> gx.expectations.Expectation:
+def status_colour(column: str, text: str) -> gx.expectations.Expectation:
     """Đúng: a reported status is one of the STATUS_COLOURS."""
-    return tagged(gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=STATUS_COLOURS), "dung",
-                  vi, en, action_vi=action_vi, action_en=action_en)
+    return tagged(gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=STATUS_COLOURS), "dung", text)
 
 
 def day_of(timestamp: ColumnElement) -> ColumnElement:

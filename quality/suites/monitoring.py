@@ -9,24 +9,14 @@ from sqlalchemy import and_, case, select, true
 from quality.suites import DatasetSuite, Tables, present, status_colour, tagged
 
 E = gx.expectations
-REPORT_FIX = "Xã gửi báo cáo ngày trên Hệ thống giám sát trước 16:00."
-REPORT_FIX_EN = "The commune sends its daily report in the monitoring system before 16:00."
 
 
 def commune_report_expectations(now: datetime) -> list:
     return [
-        status_colour("reported_status", "Trạng thái tự đánh giá thuộc danh mục xanh/vàng/đỏ",
-                      "Self-assessed status is green, yellow or red",
-                      action_vi="Chọn trạng thái xanh, vàng hoặc đỏ theo hướng dẫn.",
-                      action_en="Pick green, yellow or red."),
-        present("submitted_at", "Báo cáo có thời điểm gửi", "Reports carry their sending time",
-                action_vi=REPORT_FIX, action_en=REPORT_FIX_EN),
-        present("reported_meets_basic", "Báo cáo nêu xã có đáp ứng điều kiện cơ bản hay không",
-                "Reports say whether basic conditions are met",
-                action_vi="Điền mục đáp ứng điều kiện cơ bản.", action_en="Fill in the basic-conditions answer."),
-        tagged(E.ExpectColumnValuesToBeInSet(column="on_time", value_set=[True]), "song",
-               "Báo cáo được gửi trước hạn 16:00", "Reports are sent before the 16:00 deadline",
-               action_vi=REPORT_FIX, action_en=REPORT_FIX_EN),
+        status_colour("reported_status", "commune_status_colour"),
+        present("submitted_at", "commune_report_sending_time_present"),
+        present("reported_meets_basic", "commune_basic_conditions_present"),
+        tagged(E.ExpectColumnValuesToBeInSet(column="on_time", value_set=[True]), "song", "commune_report_on_time"),
     ]
 
 
@@ -45,23 +35,15 @@ def communes_expected(tables: Tables):
 
 
 def coverage_expectations(now: datetime) -> list:
-    return [
-        tagged(E.ExpectColumnValuesToBeInSet(column="report", value_set=["reported"]), "du",
-               "Mọi xã đều gửi báo cáo ngày", "Every commune sends its daily report",
-               action_vi=REPORT_FIX, action_en=REPORT_FIX_EN),
-    ]
+    return [tagged(E.ExpectColumnValuesToBeInSet(column="report", value_set=["reported"]), "du", "commune_report_sent")]
 
 
 def province_report_expectations(now: datetime) -> list:
     return [
-        status_colour("status", "Trạng thái của tỉnh thuộc danh mục xanh/vàng/đỏ",
-                      "Province status is green, yellow or red",
-                      action_vi="Chọn trạng thái xanh, vàng hoặc đỏ.", action_en="Pick green, yellow or red."),
-        present("communes", "Báo cáo tỉnh nêu số xã", "Province reports give their number of communes",
-                action_vi="Điền số xã của tỉnh.", action_en="Fill in the number of communes."),
+        status_colour("status", "province_status_colour"),
+        present("communes", "province_communes_present"),
         tagged(E.ExpectColumnValuesToBeBetween(column="tasks_overdue", min_value=0, max_value=1000), "sach",
-               "Số nhiệm vụ quá hạn trong khoảng 0–1.000", "Overdue tasks are within 0–1,000",
-               action_vi="Kiểm tra lại số nhiệm vụ quá hạn.", action_en="Check the number of overdue tasks."),
+               "province_overdue_tasks_in_range"),
     ]
 
 

@@ -9,8 +9,6 @@ from sqlalchemy import and_, case, select
 from quality.suites import DatasetSuite, Tables, day_of, not_placeholder, present, tagged
 
 E = gx.expectations
-CATALOGUE_FIX = ("Cơ quan công bố TTHC cập nhật thủ tục trên CSDL quốc gia về TTHC; Cổng DVC quốc gia đồng bộ lại.")
-CATALOGUE_FIX_EN = "The publishing agency updates the procedure in the national catalogue."
 
 
 def attachments_with_dossier(tables: Tables):
@@ -34,17 +32,10 @@ def attachments_with_dossier(tables: Tables):
 def attachment_expectations(now: datetime) -> list:
     return [
         tagged(E.ExpectColumnValuesToBeInSet(column="component_listed", value_set=["listed"]), "dung",
-               "Thành phần hồ sơ đính kèm có trong danh mục thành phần đã công bố của thủ tục",
-               "Attached components are in the procedure's published component list",
-               action_vi="Chọn thành phần hồ sơ theo danh mục đã công bố của thủ tục, không tự đặt mã.",
-               action_en="Use the procedure's published component codes, never local ones."),
-        present("component_code", "Tệp đính kèm có mã thành phần hồ sơ", "Attachments name their component",
-                action_vi="Gắn mỗi tệp đính kèm với mã thành phần hồ sơ.",
-                action_en="Link every attached file to its component code."),
+               "attachment_component_listed"),
+        present("component_code", "attachment_component_present"),
         tagged(E.ExpectColumnValuesToBeInSet(column="reuse_state", value_set=[0, 1, 2]), "sach",
-               "Trạng thái tái sử dụng dữ liệu thuộc danh mục 0–2", "Data reuse state is 0, 1 or 2",
-               action_vi="Ghi trạng thái tái sử dụng đúng danh mục của Cổng DVC quốc gia.",
-               action_en="Use the portal's reuse-state codes."),
+               "attachment_reuse_state_known"),
     ]
 
 
@@ -56,13 +47,9 @@ def procedures_by_day(tables: Tables):
 def procedure_expectations(now: datetime) -> list:
     return [
         tagged(E.ExpectColumnValuesToMatchRegex(column="procedure_code", regex=r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.H\d{2})?$"),
-               "dung", "Mã TTHC đúng cấu trúc của CSDL quốc gia về TTHC",
-               "Procedure codes follow the national catalogue's structure", action_vi=CATALOGUE_FIX,
-               action_en=CATALOGUE_FIX_EN),
-        present("field_code", "Thủ tục có mã lĩnh vực", "Procedures name their field",
-                action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
-        not_placeholder("name", "Tên thủ tục không phải giá trị giữ chỗ", "Procedure names are not placeholders",
-                        action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
+               "dung", "procedure_code_format"),
+        present("field_code", "procedure_field_present"),
+        not_placeholder("name", "procedure_name_not_placeholder"),
     ]
 
 
@@ -76,15 +63,11 @@ def components_by_day(tables: Tables):
 def component_expectations(now: datetime) -> list:
     return [
         tagged(E.ExpectColumnValuesToBeBetween(column="originals", min_value=0, max_value=20), "sach",
-               "Số bản chính của thành phần hồ sơ trong khoảng 0–20", "Originals required are within 0–20",
-               action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
+               "component_originals_in_range"),
         tagged(E.ExpectColumnValuesToBeBetween(column="copies", min_value=0, max_value=20), "sach",
-               "Số bản sao của thành phần hồ sơ trong khoảng 0–20", "Copies required are within 0–20",
-               action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
-        not_placeholder("name", "Tên thành phần hồ sơ không phải giá trị giữ chỗ",
-                        "Component names are not placeholders", action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
-        present("source", "Thành phần hồ sơ thuộc một thủ tục có trong danh mục",
-                "Components belong to a catalogued procedure", action_vi=CATALOGUE_FIX, action_en=CATALOGUE_FIX_EN),
+               "component_copies_in_range"),
+        not_placeholder("name", "component_name_not_placeholder"),
+        present("source", "component_procedure_catalogued"),
     ]
 
 

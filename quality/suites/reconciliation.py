@@ -44,15 +44,8 @@ def reads_with_totals(tables: Tables):
 
 
 def read_expectations(now: datetime) -> list:
-    return [
-        tagged(E.ExpectColumnValuesToBeInSet(column="source_total_check", value_set=["matches"]), "du",
-               "Số hồ sơ Cổng DVC báo cáo khớp với số hồ sơ hub nhận được",
-               "Records fetched match the source's reported total",
-               action_vi="Cán bộ vận hành đồng bộ lại khoảng thời gian của lần đọc đó; nếu vẫn lệch, báo Cổng DVC "
-                         "quốc gia kiểm tra phân trang và tổng số bản ghi (tongsobanghi) của dịch vụ LayDanhSachHoSo.",
-               action_en="The operator syncs the read's window again; if it still differs, ask the portal to check "
-                         "LayDanhSachHoSo's paging and its record total (tongsobanghi)."),
-    ]
+    return [tagged(E.ExpectColumnValuesToBeInSet(column="source_total_check", value_set=["matches"]), "du",
+                   "read_total_matches")]
 
 
 def reported_with_dossier_sums(tables: Tables):
@@ -83,23 +76,12 @@ def reported_with_dossier_sums(tables: Tables):
             .subquery("portal_reported_online_checked"))
 
 
-REPORTING_FIX = ("Sở/ngành báo Cổng DVC quốc gia rà soát số liệu tổng hợp của tỉnh trong kỳ; cán bộ vận hành "
-                 "đồng bộ lại hồ sơ của tỉnh nếu hub còn thiếu hồ sơ.")
-REPORTING_FIX_EN = ("The province asks the portal to review its aggregates for the period; the operator syncs the "
-                    "province's dossiers again if the hub is missing some.")
-
-
 def reported_expectations(now: datetime) -> list:
     return [
         tagged(E.ExpectColumnValuesToBeInSet(column="dossier_sums_check", value_set=["matches"]), "dung",
-               "Số liệu tổng hợp Cổng DVC tự báo cáo khớp với tổng của các hồ sơ",
-               "The portal's reported aggregates equal what its dossiers add up to",
-               action_vi=REPORTING_FIX, action_en=REPORTING_FIX_EN),
+               "reported_aggregates_match"),
         tagged(E.ExpectColumnValuesToBeInSet(column="channel_sums_check", value_set=["adds_up"]), "dung",
-               "Tổng theo kênh (trực tuyến, trực tiếp, bưu chính) Cổng DVC báo cáo bằng tổng số hồ sơ",
-               "The portal's channel sums (online, direct, postal) add up to its dossier total",
-               action_vi="Báo Cổng DVC quốc gia kiểm tra cách phân loại kênh nộp trong số liệu tổng hợp của tỉnh.",
-               action_en="Ask the portal to check how its aggregates classify the filing channel."),
+               "reported_channels_add_up"),
     ]
 
 

@@ -25,29 +25,19 @@ def _records_of(source: str):
 
 
 def _register_expectations(register_vi: str, register_en: str, event_vi: str, event_en: str):
-    fix_vi = f"Cơ quan quản lý {register_vi} rà soát và cập nhật bản ghi trên hệ thống của ngành."
-    fix_en = f"The {register_en} office reviews and corrects the record in its system."
+    # the ${register} and ${event} of the registers' entries in texts.yaml
+    values = {"vi": {"register": register_vi, "event": event_vi, "Event": event_vi.capitalize()},
+              "en": {"register": register_en, "event": event_en}}
 
     def expectations(now: datetime) -> list:
         return [
             tagged(E.ExpectColumnValuesToBeInSet(column="subject_id_kind", value_set=["personal_id"]), "dung",
-                   "Người liên quan được ghi bằng số định danh cá nhân 12 số",
-                   "The person is identified by a 12-digit personal ID",
-                   action_vi="Thay số CMND 9 số bằng số định danh cá nhân 12 số. " + fix_vi,
-                   action_en="Replace 9-digit ID cards with the 12-digit personal ID. " + fix_en),
-            present("commune_code", "Bản ghi có mã xã hợp lệ (đơn vị hành chính sau sắp xếp)",
-                    "The record names a valid (post-merger) commune",
-                    action_vi="Cập nhật mã xã theo danh mục đơn vị hành chính mới. " + fix_vi,
-                    action_en="Use the post-merger commune codes. " + fix_en),
-            present("event_date", f"Bản ghi có {event_vi}", f"The record carries its {event_en}",
-                    action_vi=fix_vi, action_en=fix_en),
-            no_rows_where(NAMES_NOT_NFC, "sach", "Họ tên được mã hoá Unicode dựng sẵn (NFC)", "Names are Unicode NFC",
-                          action_vi="Dùng bảng mã Unicode dựng sẵn (NFC) trên hệ thống của ngành; chuyển đổi dữ liệu "
-                                    "cũ được gõ bằng Unicode tổ hợp. " + fix_vi,
-                          action_en="Store names as precomposed Unicode (NFC); convert old entries. " + fix_en),
+                   "register_subject_personal_id", values=values),
+            present("commune_code", "register_commune_present", values=values),
+            present("event_date", "register_event_date_present", values=values),
+            no_rows_where(NAMES_NOT_NFC, "sach", "register_names_nfc", values=values),
             no_rows_where("SELECT * FROM {batch} WHERE event_date IS NOT NULL AND event_date < '1900-01-01'", "sach",
-                          f"{event_vi.capitalize()} không trước năm 1900", f"The {event_en} is not before 1900",
-                          action_vi=fix_vi, action_en=fix_en),
+                          "register_event_date_after_1900", values=values),
         ]
     return expectations
 
@@ -61,15 +51,9 @@ def verification_outcomes(tables: Tables):
 
 def verification_expectations(now: datetime) -> list:
     return [
-        tagged(E.ExpectColumnValuesToBeInSet(column="verdict", value_set=["match"]), "dung",
-               "Chủ hồ sơ khớp với CSDL quốc gia về dân cư (số định danh, họ tên, ngày sinh)",
-               "Dossier owners match the population register (ID, name, birth date)",
-               action_vi="Cán bộ tiếp nhận đối chiếu thông tin chủ hồ sơ với CSDL quốc gia về dân cư "
-                         "(qua VNeID) và sửa sai lệch.",
-               action_en="Reception staff check the owner against the population register (VNeID) and correct it."),
+        tagged(E.ExpectColumnValuesToBeInSet(column="verdict", value_set=["match"]), "dung", "owner_matches_register"),
         tagged(E.ExpectColumnValuesToNotBeInSet(column="outcome", value_set=["malformed_id"]), "sach",
-               "Số định danh gửi đi xác thực đúng cấu trúc", "IDs sent for verification are well-formed",
-               action_vi="Nhập đúng số định danh cá nhân 12 số.", action_en="Enter the 12-digit personal ID."),
+               "verification_id_well_formed"),
     ]
 
 
