@@ -134,4 +134,5 @@ def count_units(conn: Connection, data: FromClause, partition_column: str, chang
 
 def _read_type(column: ColumnElement):
     # counts come back as integers; everything else as the column it was computed from
-    return Integer() if column.name.startswith(("n", "judged_", "unexpected_", "failing_")) else column.type
+    counted = column.name == "n" or column.name.startswith(("judged_", "unexpected_", "failing_"))
+    return Integer() if counted else column.type
